@@ -1,0 +1,396 @@
+//! The API-key backend.
+//!
+//! Keys are kept only as SHA-256 digests: a plain key given to [`ApiKeys::key`] is hashed when
+//! the configuration is built, and [`ApiKeys::hashed_key`] takes the digest alone, so the plain
+//! key need not be in the server's memory or configuration at all. A presented key is hashed,
+//! looked up by digest, and the digest compared in constant time. Timing can tell an attacker
+//! at most something about the SHA-256 digest of a guess, never about a stored key.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use crate::backend::Outcome;
+use crate::context::AuthContext;
+use crate::error::{ConfigError, Reason};
+use crate::permissions::{validate_name, RoleMap};
+use crate::request::{CredentialSource, Found, RequestParts};
+
+/// The shortest key accepted, in bytes.
+pub const MIN_KEY_LEN: usize = 8;
+
+enum Secret {
+    Plain(Zeroizing<String>),
+    Hashed(String),
+}
+
+/// One API key and what it grants.
+pub struct ApiKey {
+    secret: Secret,
+    user_id: Option<String>,
+    name: Option<String>,
+    roles: Vec<String>,
+    permissions: Vec<String>,
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiKey")
+            .field("secret", &"<redacted>")
+            .field("user_id", &self.user_id)
+            .field("name", &self.name)
+            .field("roles", &self.roles)
+            .field("permissions", &self.permissions)
+            .finish()
+    }
+}
+
+impl ApiKey {
+    /// A key given in plain text (hashed when the configuration is built).
+    pub fn new(key: impl Into<String>) -> Self {
+        Self::with_secret(Secret::Plain(Zeroizing::new(key.into())))
+    }
+
+    /// A key given as the hex SHA-256 digest of the plain key (`sha256sum` output).
+    pub fn hashed(sha256_hex: impl Into<String>) -> Self {
+        Self::with_secret(Secret::Hashed(sha256_hex.into()))
+    }
+
+    fn with_secret(secret: Secret) -> Self {
+        ApiKey {
+            secret,
+            user_id: None,
+            name: None,
+            roles: Vec::new(),
+            permissions: Vec::new(),
+        }
+    }
+
+    /// Grants these permissions (wildcards allowed).
+    pub fn permissions<I: IntoIterator<Item = S>, S: Into<String>>(mut self, perms: I) -> Self {
+        self.permissions.extend(perms.into_iter().map(Into::into));
+        self
+    }
+
+    /// Gives these roles (mapped to permissions by the configuration's `RoleMap`).
+    pub fn roles<I: IntoIterator<Item = S>, S: Into<String>>(mut self, roles: I) -> Self {
+        self.roles.extend(roles.into_iter().map(Into::into));
+        self
+    }
+
+    /// The identity requests with this key get (default `api_key:<name>` or `api_key:<n>`).
+    pub fn user_id(mut self, id: impl Into<String>) -> Self {
+        self.user_id = Some(id.into());
+        self
+    }
+
+    /// A label for logs (never the key itself).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+}
+
+/// The API-key backend's configuration: the keys and where they are read from.
+///
+/// ```
+/// use auth_core::{ApiKeys, ApiKey};
+/// let keys = ApiKeys::new()
+///     .key("sk-reader-0123", ["articles.read"])
+///     .add(ApiKey::new("sk-service-4567").user_id("billing").roles(["service"]))
+///     .header("X-API-Key");
+/// assert!(keys.build(None).is_ok());
+/// ```
+pub struct ApiKeys {
+    keys: Vec<ApiKey>,
+    source: Result<CredentialSource, ConfigError>,
+}
+
+impl fmt::Debug for ApiKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiKeys")
+            .field("keys", &self.keys)
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+impl Default for ApiKeys {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ApiKeys {
+    /// No keys yet; read from the `X-API-Key` header.
+    pub fn new() -> Self {
+        ApiKeys {
+            keys: Vec::new(),
+            source: CredentialSource::header("x-api-key"),
+        }
+    }
+
+    /// Adds a plain key with its permissions.
+    pub fn key<I: IntoIterator<Item = S>, S: Into<String>>(
+        self,
+        key: impl Into<String>,
+        permissions: I,
+    ) -> Self {
+        self.add(ApiKey::new(key).permissions(permissions))
+    }
+
+    /// Adds a key given as its hex SHA-256 digest, with its permissions.
+    pub fn hashed_key<I: IntoIterator<Item = S>, S: Into<String>>(
+        self,
+        sha256_hex: impl Into<String>,
+        permissions: I,
+    ) -> Self {
+        self.add(ApiKey::hashed(sha256_hex).permissions(permissions))
+    }
+
+    /// Adds a fully described key.
+    pub fn add(mut self, key: ApiKey) -> Self {
+        self.keys.push(key);
+        self
+    }
+
+    /// Reads the key from this header (default `X-API-Key`).
+    pub fn header(mut self, name: &str) -> Self {
+        self.source = CredentialSource::header(name);
+        self
+    }
+
+    /// Reads the key from a header with a scheme, e.g. `Authorization: ApiKey <key>`.
+    pub fn header_with_prefix(mut self, name: &str, prefix: &str) -> Self {
+        self.source = CredentialSource::header_with_prefix(name, prefix);
+        self
+    }
+
+    /// The hex SHA-256 digest of a plain key, for [`ApiKeys::hashed_key`].
+    pub fn hash_key(plain: &str) -> String {
+        let d = Sha256::digest(plain.as_bytes());
+        d.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Validates the keys and builds the backend (roles mapped through `roles`).
+    pub fn build(self, roles: Option<&RoleMap>) -> Result<ApiKeyBackend, ConfigError> {
+        let source = self.source?;
+        let mut by_digest = HashMap::with_capacity(self.keys.len());
+        for (i, key) in self.keys.into_iter().enumerate() {
+            let index = i + 1;
+            let digest = match &key.secret {
+                Secret::Plain(k) => {
+                    if k.len() < MIN_KEY_LEN {
+                        return Err(ConfigError::WeakApiKey {
+                            index,
+                            len: k.len(),
+                            min: MIN_KEY_LEN,
+                        });
+                    }
+                    let mut out = [0u8; 32];
+                    out.copy_from_slice(&Sha256::digest(k.as_bytes()));
+                    out
+                }
+                Secret::Hashed(hex) => {
+                    parse_hex32(hex).ok_or(ConfigError::InvalidKeyHash { index })?
+                }
+            };
+            for p in &key.permissions {
+                validate_name("permission", p)?;
+            }
+            for r in &key.roles {
+                validate_name("role", r)?;
+            }
+            let user_id = key.user_id.clone().unwrap_or_else(|| {
+                format!(
+                    "api_key:{}",
+                    key.name.clone().unwrap_or_else(|| index.to_string())
+                )
+            });
+            let mut ctx = AuthContext::builder(user_id)
+                .roles(&key.roles)
+                .permissions(&key.permissions)
+                .backend("api_key");
+            if let Some(name) = &key.name {
+                ctx = ctx.name(name.as_str());
+            }
+            let ctx = ctx.build_with_roles(roles);
+            if by_digest.insert(digest, ctx).is_some() {
+                return Err(ConfigError::DuplicateApiKey { index });
+            }
+        }
+        Ok(ApiKeyBackend { source, by_digest })
+    }
+}
+
+fn parse_hex32(hex: &str) -> Option<[u8; 32]> {
+    let hex = hex.trim().as_bytes();
+    if hex.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, pair) in hex.chunks_exact(2).enumerate() {
+        let hi = (pair[0] as char).to_digit(16)?;
+        let lo = (pair[1] as char).to_digit(16)?;
+        out[i] = (hi * 16 + lo) as u8;
+    }
+    Some(out)
+}
+
+/// The built API-key backend: digests mapped to ready-made contexts.
+pub struct ApiKeyBackend {
+    source: CredentialSource,
+    by_digest: HashMap<[u8; 32], AuthContext>,
+}
+
+impl fmt::Debug for ApiKeyBackend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiKeyBackend")
+            .field("source", &self.source)
+            .field("keys", &self.by_digest.len())
+            .finish()
+    }
+}
+
+impl ApiKeyBackend {
+    /// Looks a presented key up; `None` if it is not known.
+    #[inline]
+    pub fn lookup(&self, presented: &str) -> Option<&AuthContext> {
+        let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
+        let (stored, ctx) = self.by_digest.get_key_value(&digest)?;
+        bool::from(stored.ct_eq(&digest)).then_some(ctx)
+    }
+
+    /// Authenticates a request.
+    pub fn authenticate(&self, req: &dyn RequestParts) -> Outcome {
+        match self.source.find(req) {
+            Found::Nothing => Outcome::NoCredentials,
+            Found::Malformed => Outcome::Rejected(Reason::InvalidApiKey),
+            Found::Value(key) => match self.lookup(key) {
+                Some(ctx) => Outcome::Authenticated(ctx.clone()),
+                None => Outcome::Rejected(Reason::InvalidApiKey),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SimpleRequest;
+
+    fn backend() -> ApiKeyBackend {
+        ApiKeys::new()
+            .key("sk-reader-0001", ["articles.read"])
+            .hashed_key(ApiKeys::hash_key("sk-hashed-0002"), ["articles.*"])
+            .add(
+                ApiKey::new("sk-service-003")
+                    .user_id("billing")
+                    .roles(["service"])
+                    .name("billing"),
+            )
+            .build(Some(&RoleMap::new().grant("service", ["invoices.*"])))
+            .unwrap()
+    }
+
+    fn outcome(b: &ApiKeyBackend, header: Option<&str>) -> Result<AuthContext, Option<Reason>> {
+        let mut req = SimpleRequest::new("GET", "/");
+        if let Some(h) = header {
+            req = req.header("X-API-Key", h);
+        }
+        match b.authenticate(&req) {
+            Outcome::Authenticated(c) => Ok(c),
+            Outcome::Rejected(r) => Err(Some(r)),
+            Outcome::NoCredentials => Err(None),
+            Outcome::Unavailable(u) => panic!("unexpected {u}"),
+        }
+    }
+
+    #[test]
+    fn api_key_table() {
+        let b = backend();
+        let ok = outcome(&b, Some("sk-reader-0001")).unwrap();
+        assert!(ok.has_permission("articles.read") && !ok.has_permission("articles.write"));
+        assert_eq!(ok.user_id(), "api_key:1");
+        let hashed = outcome(&b, Some("sk-hashed-0002")).unwrap();
+        assert!(
+            hashed.has_permission("articles.write"),
+            "hashed key with wildcard"
+        );
+        let svc = outcome(&b, Some("sk-service-003")).unwrap();
+        assert_eq!(svc.user_id(), "billing");
+        assert!(
+            svc.has_permission("invoices.pay"),
+            "role granted permission"
+        );
+        assert_eq!(
+            outcome(&b, Some("sk-reader-0002")).unwrap_err(),
+            Some(Reason::InvalidApiKey),
+            "wrong key"
+        );
+        assert_eq!(
+            outcome(&b, Some("")).unwrap_err(),
+            Some(Reason::InvalidApiKey),
+            "empty key"
+        );
+        assert_eq!(
+            outcome(&b, Some(&ApiKeys::hash_key("sk-hashed-0002"))).unwrap_err(),
+            Some(Reason::InvalidApiKey),
+            "the digest itself is not a key"
+        );
+        assert_eq!(
+            outcome(&b, None).unwrap_err(),
+            None,
+            "no header passes to the next backend"
+        );
+    }
+
+    #[test]
+    fn config_errors() {
+        let short = ApiKeys::new().key("", ["a"]).build(None).unwrap_err();
+        assert!(
+            matches!(short, ConfigError::WeakApiKey { len: 0, .. }),
+            "{short}"
+        );
+        let bad_hash = ApiKeys::new()
+            .hashed_key("abc", ["a"])
+            .build(None)
+            .unwrap_err();
+        assert!(matches!(bad_hash, ConfigError::InvalidKeyHash { index: 1 }));
+        let dup = ApiKeys::new()
+            .key("sk-same-key", ["a"])
+            .hashed_key(ApiKeys::hash_key("sk-same-key"), ["b"])
+            .build(None)
+            .unwrap_err();
+        assert!(matches!(dup, ConfigError::DuplicateApiKey { index: 2 }));
+        let bad_perm = ApiKeys::new()
+            .key("sk-ok-key-1", ["a..b"])
+            .build(None)
+            .unwrap_err();
+        assert!(bad_perm.to_string().contains("a..b"));
+    }
+
+    #[test]
+    fn keys_never_show_in_debug() {
+        let keys = ApiKeys::new().key("sk-secret-value", ["a"]);
+        assert!(!format!("{keys:?}").contains("sk-secret-value"));
+        let b = keys.build(None).unwrap();
+        assert!(!format!("{b:?}").contains("sk-secret-value"));
+    }
+
+    #[test]
+    fn authorization_prefix() {
+        let b = ApiKeys::new()
+            .key("sk-reader-0001", ["a"])
+            .header_with_prefix("Authorization", "ApiKey")
+            .build(None)
+            .unwrap();
+        let req = SimpleRequest::new("GET", "/").header("Authorization", "apikey sk-reader-0001");
+        assert!(matches!(b.authenticate(&req), Outcome::Authenticated(_)));
+        let req = SimpleRequest::new("GET", "/").header("Authorization", "Bearer sk-reader-0001");
+        assert!(matches!(b.authenticate(&req), Outcome::NoCredentials));
+    }
+}

@@ -1,0 +1,203 @@
+//! Authentication backends and the chain that tries them in order.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+
+use crate::api_key::ApiKeyBackend;
+use crate::context::AuthContext;
+use crate::error::{AuthError, ConfigError, Reason};
+use crate::jwt::JwtBackend;
+use crate::policy::LocalBoxFuture;
+use crate::request::RequestParts;
+
+/// What one backend made of a request.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// No credentials of this backend's kind: the chain tries the next backend.
+    NoCredentials,
+    /// Authenticated.
+    Authenticated(AuthContext),
+    /// Credentials of this kind were present but refused.
+    Rejected(Reason),
+    /// A store the backend depends on could not answer: fail closed (503).
+    Unavailable(String),
+}
+
+/// A custom authentication backend.
+///
+/// Register it under a name with `AuthConfig::builder().backend("partner", MyBackend)`; routes
+/// name it in `#[auth(partner)]` and `ctx.backend()` reports that name.
+///
+/// ```
+/// use auth_core::{AuthContext, Backend, Outcome, Reason, RequestParts};
+///
+/// struct PartnerBackend;
+///
+/// impl Backend for PartnerBackend {
+///     async fn authenticate(&self, req: &dyn RequestParts) -> Outcome {
+///         match req.header("x-partner-id") {
+///             None => Outcome::NoCredentials,
+///             Some(b"acme") => Outcome::Authenticated(AuthContext::builder("partner:acme").build()),
+///             Some(_) => Outcome::Rejected(Reason::Other("unknown partner".into())),
+///         }
+///     }
+/// }
+/// ```
+pub trait Backend: Send + Sync + 'static {
+    /// Authenticates `req`.
+    fn authenticate<'a>(&'a self, req: &'a dyn RequestParts) -> impl Future<Output = Outcome> + 'a;
+}
+
+/// Object-safe form of [`Backend`].
+trait DynBackend: Send + Sync {
+    fn authenticate_dyn<'a>(&'a self, req: &'a dyn RequestParts) -> LocalBoxFuture<'a, Outcome>;
+}
+
+impl<B: Backend> DynBackend for B {
+    fn authenticate_dyn<'a>(&'a self, req: &'a dyn RequestParts) -> LocalBoxFuture<'a, Outcome> {
+        Box::pin(self.authenticate(req))
+    }
+}
+
+/// A registered backend: built-ins are dispatched statically (no allocation per request).
+#[derive(Clone)]
+enum Registered {
+    Jwt(Arc<JwtBackend>),
+    ApiKey(Arc<ApiKeyBackend>),
+    Custom(Arc<dyn DynBackend>),
+}
+
+impl Registered {
+    async fn authenticate(&self, req: &dyn RequestParts) -> Outcome {
+        match self {
+            Registered::Jwt(b) => b.authenticate(req).await,
+            Registered::ApiKey(b) => b.authenticate(req),
+            Registered::Custom(b) => b.authenticate_dyn(req).await,
+        }
+    }
+}
+
+/// The named backends of a configuration, tried in the order a route names them.
+#[derive(Clone, Default)]
+pub struct Backends {
+    entries: Vec<(Box<str>, Registered)>,
+}
+
+impl fmt::Debug for Backends {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.entries.iter().map(|(n, _)| n))
+            .finish()
+    }
+}
+
+impl Backends {
+    /// No backends.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn push(&mut self, name: &str, b: Registered) -> Result<(), ConfigError> {
+        if name.is_empty() {
+            return Err(ConfigError::Invalid(
+                "a backend name cannot be empty".into(),
+            ));
+        }
+        if self.contains(name) {
+            return Err(ConfigError::DuplicateBackend(name.to_owned()));
+        }
+        self.entries.push((name.into(), b));
+        Ok(())
+    }
+
+    /// Registers a JWT backend under `name`.
+    pub fn add_jwt(&mut self, name: &str, b: JwtBackend) -> Result<(), ConfigError> {
+        self.push(name, Registered::Jwt(Arc::new(b)))
+    }
+
+    /// Registers an API-key backend under `name`.
+    pub fn add_api_keys(&mut self, name: &str, b: ApiKeyBackend) -> Result<(), ConfigError> {
+        self.push(name, Registered::ApiKey(Arc::new(b)))
+    }
+
+    /// Registers a custom backend under `name`.
+    pub fn add_custom<B: Backend>(&mut self, name: &str, b: B) -> Result<(), ConfigError> {
+        self.push(name, Registered::Custom(Arc::new(b)))
+    }
+
+    /// Whether a backend is registered under `name`.
+    pub fn contains(&self, name: &str) -> bool {
+        self.entries.iter().any(|(n, _)| &**n == name)
+    }
+
+    /// The registered names, in registration order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|(n, _)| &**n)
+    }
+
+    /// Whether nothing is registered.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The JWT backend registered under `name`, if that is what it is.
+    pub fn jwt(&self, name: &str) -> Option<&Arc<JwtBackend>> {
+        self.entries.iter().find_map(|(n, b)| match b {
+            Registered::Jwt(j) if &**n == name => Some(j),
+            _ => None,
+        })
+    }
+
+    /// The first registered JWT backend.
+    pub fn first_jwt(&self) -> Option<&Arc<JwtBackend>> {
+        self.entries.iter().find_map(|(_, b)| match b {
+            Registered::Jwt(j) => Some(j),
+            _ => None,
+        })
+    }
+
+    fn get(&self, name: &str) -> Option<&Registered> {
+        self.entries
+            .iter()
+            .find(|(n, _)| &**n == name)
+            .map(|(_, b)| b)
+    }
+
+    /// Tries the backends named in `order`; the first to authenticate wins.
+    ///
+    /// - A backend that finds no credentials of its kind passes to the next.
+    /// - If none authenticates, the most specific rejection is reported (a bad signature beats
+    ///   "no credentials"); with no credentials at all, [`Reason::MissingCredentials`].
+    /// - A store failure makes the result [`AuthError::Unavailable`] unless a later backend
+    ///   authenticates on its own.
+    /// - A name that is not registered is [`AuthError::Misconfigured`]: never an allow.
+    pub async fn authenticate<S: AsRef<str>>(
+        &self,
+        order: &[S],
+        req: &dyn RequestParts,
+    ) -> Result<AuthContext, AuthError> {
+        let mut best = Reason::MissingCredentials;
+        let mut unavailable: Option<String> = None;
+        for name in order {
+            let name = name.as_ref();
+            let Some(backend) = self.get(name) else {
+                return Err(AuthError::Misconfigured(name.to_owned().into()));
+            };
+            match backend.authenticate(req).await {
+                Outcome::NoCredentials => {}
+                Outcome::Authenticated(ctx) => return Ok(ctx.with_backend(name)),
+                Outcome::Rejected(r) => {
+                    if r.rank() > best.rank() {
+                        best = r;
+                    }
+                }
+                Outcome::Unavailable(why) => unavailable = Some(why),
+            }
+        }
+        match unavailable {
+            Some(why) => Err(AuthError::Unavailable(why.into())),
+            None => Err(AuthError::Unauthenticated(best)),
+        }
+    }
+}

@@ -1,0 +1,282 @@
+//! [`AuthContext`]: what a successful authentication yields.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+
+use crate::permissions::{PermissionSet, RoleMap};
+use crate::user::AuthUser;
+
+/// Facts about the token that authenticated a request (JWT backends only).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TokenInfo {
+    /// The token id (`jti`), if any.
+    pub jti: Option<Box<str>>,
+    /// Expiry (`exp`), seconds since the Unix epoch.
+    pub exp: Option<u64>,
+    /// Issue time (`iat`), seconds since the Unix epoch.
+    pub iat: Option<u64>,
+    /// `token_type` (`"access"`, `"refresh"`), if present.
+    pub token_type: Option<Box<str>>,
+    /// The refresh-token family (`fam`), if present.
+    pub family: Option<Box<str>>,
+}
+
+#[derive(Clone)]
+struct Inner {
+    user_id: Box<str>,
+    name: Option<Box<str>>,
+    backend: Cow<'static, str>,
+    roles: Box<[Box<str>]>,
+    permissions: PermissionSet,
+    is_staff: bool,
+    is_superuser: bool,
+    is_active: bool,
+    claims: Option<Box<str>>,
+    token: Option<TokenInfo>,
+}
+
+/// The identity of an authenticated request: who, through which backend, with which roles and
+/// effective permissions (own plus those granted by roles), and the raw token claims.
+///
+/// Cloning is a reference-count increment: extractors share one context per request.
+///
+/// ```
+/// use auth_core::AuthContext;
+/// let ctx = AuthContext::builder("42").roles(["editor"]).permissions(["articles.*"]).build();
+/// assert_eq!(ctx.user_id(), "42");
+/// assert!(ctx.has_permission("articles.write"));
+/// assert!(ctx.has_role("editor"));
+/// ```
+#[derive(Clone)]
+pub struct AuthContext {
+    inner: Arc<Inner>,
+}
+
+impl AuthContext {
+    /// Starts a context for `user_id`.
+    pub fn builder(user_id: impl Into<Box<str>>) -> AuthContextBuilder {
+        AuthContextBuilder {
+            inner: Inner {
+                user_id: user_id.into(),
+                name: None,
+                backend: Cow::Borrowed(""),
+                roles: Box::new([]),
+                permissions: PermissionSet::new(),
+                is_staff: false,
+                is_superuser: false,
+                is_active: true,
+                claims: None,
+                token: None,
+            },
+        }
+    }
+
+    /// Builds the context of an [`AuthUser`], with roles mapped to permissions by `roles`.
+    pub fn from_user<U: AuthUser + ?Sized>(user: &U, roles: Option<&RoleMap>) -> AuthContext {
+        let mut b = AuthContext::builder(user.auth_id().into_owned())
+            .roles(user.auth_roles())
+            .permissions(user.auth_permissions())
+            .staff(user.is_staff())
+            .superuser(user.is_superuser())
+            .active(user.is_active());
+        if let Some(name) = user.auth_name() {
+            b = b.name(name.into_owned());
+        }
+        b.build_with_roles(roles)
+    }
+
+    /// The user's identity (the token's `sub`, the API key's user id, ...).
+    pub fn user_id(&self) -> &str {
+        &self.inner.user_id
+    }
+
+    /// The display name, if known.
+    pub fn name(&self) -> Option<&str> {
+        self.inner.name.as_deref()
+    }
+
+    /// The name of the backend that authenticated the request (`"jwt"`, `"api_key"`, a custom name).
+    pub fn backend(&self) -> &str {
+        &self.inner.backend
+    }
+
+    /// The roles.
+    pub fn roles(&self) -> impl ExactSizeIterator<Item = &str> {
+        self.inner.roles.iter().map(|r| &**r)
+    }
+
+    /// The effective permissions (own plus those granted by roles).
+    pub fn permissions(&self) -> &PermissionSet {
+        &self.inner.permissions
+    }
+
+    /// Whether the identity has `role`.
+    pub fn has_role(&self, role: &str) -> bool {
+        self.inner.roles.iter().any(|r| &**r == role)
+    }
+
+    /// Whether the identity holds `permission` (wildcards honoured; superusers hold every permission).
+    #[inline]
+    pub fn has_permission(&self, permission: &str) -> bool {
+        self.inner.is_superuser || self.inner.permissions.contains(permission)
+    }
+
+    /// Whether the identity is staff.
+    pub fn is_staff(&self) -> bool {
+        self.inner.is_staff
+    }
+
+    /// Whether the identity is a superuser.
+    pub fn is_superuser(&self) -> bool {
+        self.inner.is_superuser
+    }
+
+    /// Whether the account is active.
+    pub fn is_active(&self) -> bool {
+        self.inner.is_active
+    }
+
+    /// The raw JSON claims of the token, for JWT-authenticated requests.
+    pub fn raw_claims(&self) -> Option<&str> {
+        self.inner.claims.as_deref()
+    }
+
+    /// Deserializes the token's claims into `T` (for custom claims).
+    ///
+    /// Returns `None` when the request was not authenticated by a token, and the JSON error when
+    /// the claims do not fit `T`.
+    pub fn claims<T: DeserializeOwned>(&self) -> Option<Result<T, serde_json::Error>> {
+        self.inner.claims.as_deref().map(serde_json::from_str)
+    }
+
+    /// Facts about the token, for JWT-authenticated requests.
+    pub fn token(&self) -> Option<&TokenInfo> {
+        self.inner.token.as_ref()
+    }
+
+    /// Returns this context with its backend name set to `name` (cheap when it already is).
+    pub(crate) fn with_backend(mut self, name: &str) -> Self {
+        if self.inner.backend != name {
+            Arc::make_mut(&mut self.inner).backend = Cow::Owned(name.to_owned());
+        }
+        self
+    }
+}
+
+impl fmt::Debug for AuthContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &self.inner;
+        f.debug_struct("AuthContext")
+            .field("user_id", &i.user_id)
+            .field("name", &i.name)
+            .field("backend", &i.backend)
+            .field("roles", &i.roles)
+            .field("permissions", &i.permissions)
+            .field("is_staff", &i.is_staff)
+            .field("is_superuser", &i.is_superuser)
+            .field("is_active", &i.is_active)
+            .field("token", &i.token)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds an [`AuthContext`]; custom backends use it to describe who they authenticated.
+#[derive(Debug)]
+pub struct AuthContextBuilder {
+    inner: Inner,
+}
+
+impl fmt::Debug for Inner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Inner")
+            .field("user_id", &self.user_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AuthContextBuilder {
+    /// Sets the display name.
+    pub fn name(mut self, name: impl Into<Box<str>>) -> Self {
+        self.inner.name = Some(name.into());
+        self
+    }
+
+    /// Sets the roles.
+    pub fn roles<I: IntoIterator<Item = S>, S: AsRef<str>>(mut self, roles: I) -> Self {
+        self.inner.roles = roles.into_iter().map(|r| r.as_ref().into()).collect();
+        self
+    }
+
+    /// Adds permissions (wildcards allowed).
+    pub fn permissions<I: IntoIterator<Item = S>, S: AsRef<str>>(mut self, perms: I) -> Self {
+        for p in perms {
+            self.inner.permissions.insert(p.as_ref());
+        }
+        self
+    }
+
+    /// Uses a permission set built elsewhere.
+    pub fn permission_set(mut self, set: PermissionSet) -> Self {
+        self.inner.permissions = set;
+        self
+    }
+
+    /// Sets the staff flag.
+    pub fn staff(mut self, yes: bool) -> Self {
+        self.inner.is_staff = yes;
+        self
+    }
+
+    /// Sets the superuser flag.
+    pub fn superuser(mut self, yes: bool) -> Self {
+        self.inner.is_superuser = yes;
+        self
+    }
+
+    /// Sets the active flag (default `true`).
+    pub fn active(mut self, yes: bool) -> Self {
+        self.inner.is_active = yes;
+        self
+    }
+
+    /// Records the backend name (the chain sets it too).
+    pub fn backend(mut self, name: impl Into<Cow<'static, str>>) -> Self {
+        self.inner.backend = name.into();
+        self
+    }
+
+    /// Keeps the raw JSON claims.
+    pub fn raw_claims(mut self, json: impl Into<Box<str>>) -> Self {
+        self.inner.claims = Some(json.into());
+        self
+    }
+
+    /// Records facts about the token.
+    pub fn token(mut self, info: TokenInfo) -> Self {
+        self.inner.token = Some(info);
+        self
+    }
+
+    /// Builds the context.
+    pub fn build(self) -> AuthContext {
+        AuthContext {
+            inner: Arc::new(self.inner),
+        }
+    }
+
+    /// Builds the context, adding the permissions `map` grants to its roles.
+    pub fn build_with_roles(mut self, map: Option<&RoleMap>) -> AuthContext {
+        if let Some(map) = map {
+            for role in self.inner.roles.iter() {
+                for p in map.permissions_of(role) {
+                    self.inner.permissions.insert(p);
+                }
+            }
+        }
+        self.build()
+    }
+}

@@ -1,0 +1,276 @@
+//! Issuing tokens that the same configuration verifies.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use jsonwebtoken::{EncodingKey, Header};
+use serde_json::{Map, Value};
+
+use super::keys::JwtKey;
+use super::verify::JwtBackend;
+use crate::context::AuthContext;
+use crate::error::IssueError;
+use crate::user::AuthUser;
+
+/// Claims the library sets itself; extra claims cannot override them.
+pub const RESERVED_CLAIMS: &[&str] = &[
+    "sub",
+    "exp",
+    "iat",
+    "nbf",
+    "jti",
+    "iss",
+    "aud",
+    "token_type",
+    "fam",
+    "username",
+    "roles",
+    "permissions",
+    "is_staff",
+    "is_superuser",
+    "is_active",
+];
+
+/// What to put in an issued token beyond the user's identity.
+///
+/// ```
+/// use auth_core::jwt::TokenOptions;
+/// let opts = TokenOptions::access().expires_in_secs(60).claim("tenant", "acme").with_permissions();
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct TokenOptions {
+    refresh: bool,
+    expires_in: Option<u64>,
+    permissions: Option<bool>,
+    family: Option<String>,
+    extra: Map<String, Value>,
+}
+
+impl TokenOptions {
+    /// An access token with the configured lifetime.
+    pub fn access() -> Self {
+        Self::default()
+    }
+
+    /// A refresh token in a new family (or the given one, see [`TokenOptions::family`]).
+    pub fn refresh() -> Self {
+        TokenOptions {
+            refresh: true,
+            ..Self::default()
+        }
+    }
+
+    /// Lifetime in seconds (default: the configuration's access or refresh lifetime).
+    pub fn expires_in_secs(mut self, secs: u64) -> Self {
+        self.expires_in = Some(secs);
+        self
+    }
+
+    /// Puts the user's permissions in the token (default: the configuration's choice).
+    pub fn with_permissions(mut self) -> Self {
+        self.permissions = Some(true);
+        self
+    }
+
+    /// The refresh family the token belongs to (set by refresh rotation).
+    pub fn family(mut self, family: impl Into<String>) -> Self {
+        self.family = Some(family.into());
+        self
+    }
+
+    /// An extra claim. Reserved names ([`RESERVED_CLAIMS`]) are refused when issuing.
+    pub fn claim(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.extra.insert(name.into(), value.into());
+        self
+    }
+}
+
+/// A signed token and facts about it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct IssuedToken {
+    /// The compact JWT.
+    pub token: String,
+    /// Its `jti`.
+    pub jti: String,
+    /// Its `iat`.
+    pub issued_at: u64,
+    /// Its `exp`.
+    pub expires_at: u64,
+    /// Its refresh family, for refresh tokens.
+    pub family: Option<String>,
+}
+
+impl std::fmt::Debug for IssuedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedToken")
+            .field("token", &"<redacted>")
+            .field("jti", &self.jti)
+            .field("issued_at", &self.issued_at)
+            .field("expires_at", &self.expires_at)
+            .field("family", &self.family)
+            .finish()
+    }
+}
+
+/// An access token and a refresh token issued together.
+#[derive(Debug, Clone)]
+pub struct TokenPair {
+    /// The access token.
+    pub access: IssuedToken,
+    /// The refresh token.
+    pub refresh: IssuedToken,
+}
+
+/// A fresh random identifier: 128 bits, base64url.
+pub fn random_id() -> Result<String, IssueError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| IssueError::Random(e.to_string()))?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+struct Identity<'a> {
+    sub: &'a str,
+    name: Option<&'a str>,
+    roles: Vec<&'a str>,
+    permissions: Vec<String>,
+    is_staff: bool,
+    is_superuser: bool,
+    is_active: bool,
+}
+
+impl JwtBackend {
+    fn signing_key(&self) -> Result<(&JwtKey, &EncodingKey), IssueError> {
+        self.s
+            .keys
+            .iter()
+            .find_map(|k| k.encoding.as_ref().map(|e| (k, e)))
+            .ok_or(IssueError::NoSigningKey)
+    }
+
+    /// Issues a token for `user`.
+    pub fn issue<U: AuthUser + ?Sized>(
+        &self,
+        user: &U,
+        opts: TokenOptions,
+    ) -> Result<IssuedToken, IssueError> {
+        let name = user.auth_name();
+        let roles = user.auth_roles();
+        let id = user.auth_id();
+        let perms = user.auth_permissions();
+        self.issue_identity(
+            Identity {
+                sub: &id,
+                name: name.as_deref(),
+                roles: roles.iter().map(|r| &**r).collect(),
+                permissions: perms.iter().map(|p| p.to_string()).collect(),
+                is_staff: user.is_staff(),
+                is_superuser: user.is_superuser(),
+                is_active: user.is_active(),
+            },
+            opts,
+        )
+    }
+
+    /// Issues a token for an existing identity (refresh, test helpers). Its permissions, when
+    /// included, are the effective ones.
+    pub fn issue_for_context(
+        &self,
+        ctx: &AuthContext,
+        opts: TokenOptions,
+    ) -> Result<IssuedToken, IssueError> {
+        self.issue_identity(
+            Identity {
+                sub: ctx.user_id(),
+                name: ctx.name(),
+                roles: ctx.roles().collect(),
+                permissions: ctx.permissions().iter().collect(),
+                is_staff: ctx.is_staff(),
+                is_superuser: ctx.is_superuser(),
+                is_active: ctx.is_active(),
+            },
+            opts,
+        )
+    }
+
+    /// Issues an access token and a refresh token in a new family.
+    pub fn issue_pair<U: AuthUser + ?Sized>(&self, user: &U) -> Result<TokenPair, IssueError> {
+        Ok(TokenPair {
+            access: self.issue(user, TokenOptions::access())?,
+            refresh: self.issue(user, TokenOptions::refresh())?,
+        })
+    }
+
+    fn issue_identity(
+        &self,
+        who: Identity<'_>,
+        opts: TokenOptions,
+    ) -> Result<IssuedToken, IssueError> {
+        if let Some(bad) = opts
+            .extra
+            .keys()
+            .find(|k| RESERVED_CLAIMS.contains(&k.as_str()))
+        {
+            return Err(IssueError::ReservedClaim(bad.clone()));
+        }
+        let (key, encoding) = self.signing_key()?;
+        let now = crate::time::now();
+        let ttl = opts.expires_in.unwrap_or(if opts.refresh {
+            self.s.refresh_ttl
+        } else {
+            self.s.access_ttl
+        });
+        let exp = now.saturating_add(ttl);
+        let jti = random_id()?;
+        let family = if opts.refresh {
+            Some(match opts.family {
+                Some(f) => f,
+                None => random_id()?,
+            })
+        } else {
+            None
+        };
+
+        let mut claims = opts.extra;
+        claims.insert("sub".into(), who.sub.into());
+        if let Some(n) = who.name {
+            claims.insert("username".into(), n.into());
+        }
+        claims.insert("is_staff".into(), who.is_staff.into());
+        claims.insert("is_superuser".into(), who.is_superuser.into());
+        if !who.is_active {
+            claims.insert("is_active".into(), false.into());
+        }
+        claims.insert("roles".into(), who.roles.into());
+        if opts.permissions.unwrap_or(self.s.permissions_in_tokens) || opts.refresh {
+            claims.insert("permissions".into(), who.permissions.into());
+        }
+        claims.insert("iat".into(), now.into());
+        claims.insert("exp".into(), exp.into());
+        claims.insert("jti".into(), jti.clone().into());
+        claims.insert(
+            "token_type".into(),
+            if opts.refresh { "refresh" } else { "access" }.into(),
+        );
+        if let Some(f) = &family {
+            claims.insert("fam".into(), f.clone().into());
+        }
+        if let Some(iss) = &self.s.issuer {
+            claims.insert("iss".into(), iss.clone().into());
+        }
+        if let Some(aud) = self.s.audiences.first() {
+            claims.insert("aud".into(), aud.clone().into());
+        }
+
+        let alg = key.algorithms[0];
+        let mut header = Header::new(alg);
+        header.kid = key.kid.as_deref().map(str::to_owned);
+        let token = jsonwebtoken::encode(&header, &claims, encoding)
+            .map_err(|e| IssueError::Encoding(e.to_string()))?;
+        Ok(IssuedToken {
+            token,
+            jti,
+            issued_at: now,
+            expires_at: exp,
+            family,
+        })
+    }
+}

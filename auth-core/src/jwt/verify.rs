@@ -1,0 +1,397 @@
+//! Token verification: the header and the claims are each decoded and parsed once.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use jsonwebtoken::Algorithm;
+use serde::de::{self, IgnoredAny};
+use serde::Deserialize;
+
+use super::keys::JwtKey;
+use crate::backend::Outcome;
+use crate::context::{AuthContext, TokenInfo};
+use crate::error::Reason;
+use crate::permissions::RoleMap;
+use crate::request::{CredentialSource, Found, RequestParts};
+use crate::revocation::{RevocationStore, TokenRef};
+
+pub(crate) struct Settings {
+    pub keys: Vec<JwtKey>,
+    pub kid_mode: bool,
+    pub sources: Vec<CredentialSource>,
+    pub issuer: Option<String>,
+    pub audiences: Vec<String>,
+    pub leeway: u64,
+    pub require_exp: bool,
+    pub access_ttl: u64,
+    pub refresh_ttl: u64,
+    pub permissions_in_tokens: bool,
+    pub roles: Option<RoleMap>,
+    pub revocation: Option<Arc<dyn RevocationStore>>,
+}
+
+/// Which kind of token a verification expects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// An access token: `token_type` absent (tokens minted elsewhere) or `"access"`.
+    Access,
+    /// A refresh token: `token_type` must be `"refresh"`.
+    Refresh,
+}
+
+/// The built JWT backend: verifies tokens, checks revocation, issues tokens.
+pub struct JwtBackend {
+    pub(crate) s: Settings,
+}
+
+impl fmt::Debug for JwtBackend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwtBackend")
+            .field("keys", &self.s.keys)
+            .field("sources", &self.s.sources)
+            .field("issuer", &self.s.issuer)
+            .field("audiences", &self.s.audiences)
+            .field("leeway", &self.s.leeway)
+            .field("require_exp", &self.s.require_exp)
+            .field("revocation", &self.s.revocation.as_ref().map(|r| r.name()))
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Deserialize)]
+struct RawHeader<'a> {
+    #[serde(borrow)]
+    alg: Cow<'a, str>,
+    #[serde(default, borrow)]
+    kid: Option<Cow<'a, str>>,
+    #[serde(default)]
+    crit: Option<IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct Claims<'a> {
+    #[serde(default, borrow)]
+    sub: Option<Cow<'a, str>>,
+    #[serde(default, deserialize_with = "numeric_date")]
+    exp: Option<u64>,
+    #[serde(default, deserialize_with = "numeric_date")]
+    nbf: Option<u64>,
+    #[serde(default, deserialize_with = "numeric_date")]
+    iat: Option<u64>,
+    #[serde(default, borrow)]
+    iss: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    aud: Option<Audience<'a>>,
+    #[serde(default, borrow)]
+    jti: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    token_type: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    fam: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    username: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    roles: Vec<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    permissions: Vec<Cow<'a, str>>,
+    #[serde(default)]
+    is_staff: bool,
+    #[serde(default)]
+    is_superuser: bool,
+    #[serde(default)]
+    is_active: Option<bool>,
+}
+
+/// A time claim: a JSON number (integer or not); anything else (a string, `null`) is malformed.
+fn numeric_date<'de, D: de::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    struct V;
+    impl de::Visitor<'_> for V {
+        type Value = Option<u64>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a NumericDate (a JSON number)")
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v.max(0) as u64))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            if v.is_finite() {
+                Ok(Some(if v <= 0.0 { 0 } else { v.floor() as u64 }))
+            } else {
+                Err(E::custom("non-finite time"))
+            }
+        }
+    }
+    d.deserialize_any(V)
+}
+
+enum Audience<'a> {
+    One(Cow<'a, str>),
+    Many(Vec<Cow<'a, str>>),
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Audience<'a> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> de::Visitor<'de> for V<'a> {
+            type Value = Audience<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string or an array of strings")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Audience::One(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Audience::One(Cow::Owned(v.to_owned())))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                #[derive(Deserialize)]
+                struct S<'a>(#[serde(borrow)] Cow<'a, str>);
+                let mut out = Vec::new();
+                while let Some(S(s)) = seq.next_element()? {
+                    out.push(s);
+                }
+                Ok(Audience::Many(out))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+impl Audience<'_> {
+    fn matches(&self, allowed: &[String]) -> bool {
+        match self {
+            Audience::One(a) => allowed.iter().any(|x| x == a),
+            Audience::Many(v) => v.iter().any(|a| allowed.iter().any(|x| x == a)),
+        }
+    }
+}
+
+const MAX_HEADER: usize = 1024;
+
+impl JwtBackend {
+    pub(crate) fn new(s: Settings) -> Self {
+        JwtBackend { s }
+    }
+
+    /// The revocation store, if any.
+    pub fn revocation(&self) -> Option<&Arc<dyn RevocationStore>> {
+        self.s.revocation.as_ref()
+    }
+
+    /// Lifetime of issued access tokens, in seconds.
+    pub fn access_ttl(&self) -> u64 {
+        self.s.access_ttl
+    }
+
+    /// Lifetime of issued refresh tokens, in seconds.
+    pub fn refresh_ttl(&self) -> u64 {
+        self.s.refresh_ttl
+    }
+
+    /// Where tokens are read from, in order.
+    pub fn sources(&self) -> &[CredentialSource] {
+        &self.s.sources
+    }
+
+    /// The keys that may verify a token with this `alg` and `kid`.
+    fn candidate_keys<'k>(
+        &'k self,
+        alg: Algorithm,
+        kid: Option<&'k str>,
+    ) -> Result<impl Iterator<Item = &'k JwtKey> + 'k, Reason> {
+        let kid = if self.s.kid_mode {
+            let kid = kid.ok_or(Reason::UnknownKey)?;
+            let key = self
+                .s
+                .keys
+                .iter()
+                .find(|k| k.kid.as_deref() == Some(kid))
+                .ok_or(Reason::UnknownKey)?;
+            if !key.algorithms.contains(&alg) {
+                return Err(Reason::AlgorithmNotAllowed);
+            }
+            Some(kid)
+        } else {
+            if !self.s.keys.iter().any(|k| k.algorithms.contains(&alg)) {
+                return Err(Reason::AlgorithmNotAllowed);
+            }
+            None
+        };
+        Ok(self.s.keys.iter().filter(move |k| {
+            k.algorithms.contains(&alg) && (kid.is_none() || k.kid.as_deref() == kid)
+        }))
+    }
+
+    /// Verifies an access token (signature and claims, not revocation) into a context.
+    pub fn verify(&self, token: &str) -> Result<AuthContext, Reason> {
+        self.verify_kind(token, TokenKind::Access)
+    }
+
+    /// Verifies a token of the given kind (signature and claims, not revocation).
+    pub fn verify_kind(&self, token: &str, kind: TokenKind) -> Result<AuthContext, Reason> {
+        let mut parts = token.split('.');
+        let (Some(h64), Some(c64), Some(sig), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(Reason::Malformed("expected three dot-separated parts"));
+        };
+        if h64.len() > MAX_HEADER * 4 / 3 + 4 {
+            return Err(Reason::Malformed("header too large"));
+        }
+        let mut hbuf = [0u8; MAX_HEADER];
+        let hlen = URL_SAFE_NO_PAD
+            .decode_slice(h64, &mut hbuf)
+            .map_err(|_| Reason::Malformed("header is not base64url"))?;
+        let header: RawHeader<'_> = serde_json::from_slice(&hbuf[..hlen])
+            .map_err(|_| Reason::Malformed("header is not a JSON object with an alg"))?;
+        if header.crit.is_some() {
+            return Err(Reason::UnsupportedCritical);
+        }
+        let alg = Algorithm::from_str(&header.alg).map_err(|_| Reason::AlgorithmNotAllowed)?;
+        let message = &token.as_bytes()[..h64.len() + 1 + c64.len()];
+        // Several keys may share an algorithm (rotation without kid): any one may verify.
+        let mut verified = Err(Reason::InvalidSignature);
+        for key in self.candidate_keys(alg, header.kid.as_deref())? {
+            match jsonwebtoken::crypto::verify(sig, message, &key.decoding, alg) {
+                Ok(true) => {
+                    verified = Ok(());
+                    break;
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    if let jsonwebtoken::errors::ErrorKind::Base64(_) = e.kind() {
+                        return Err(Reason::Malformed("signature is not base64url"));
+                    }
+                }
+            }
+        }
+        verified?;
+
+        let payload = URL_SAFE_NO_PAD
+            .decode(c64)
+            .map_err(|_| Reason::Malformed("claims are not base64url"))?;
+        let ctx = {
+            let c: Claims<'_> = serde_json::from_slice(&payload)
+                .map_err(|_| Reason::Malformed("claims are not a valid JSON object"))?;
+            self.check_claims(&c, kind)?;
+            let sub = c.sub.as_deref().ok_or(Reason::MissingClaim("sub"))?;
+            let mut b = AuthContext::builder(sub)
+                .roles(&c.roles)
+                .permissions(&c.permissions)
+                .staff(c.is_staff)
+                .superuser(c.is_superuser)
+                .active(c.is_active.unwrap_or(true))
+                .backend("jwt")
+                .token(TokenInfo {
+                    jti: c.jti.as_deref().map(Into::into),
+                    exp: c.exp,
+                    iat: c.iat,
+                    token_type: c.token_type.as_deref().map(Into::into),
+                    family: c.fam.as_deref().map(Into::into),
+                });
+            if let Some(name) = c.username.as_deref() {
+                b = b.name(name);
+            }
+            b
+        };
+        // The claims were valid JSON, hence valid UTF-8.
+        let raw =
+            String::from_utf8(payload).map_err(|_| Reason::Malformed("claims are not UTF-8"))?;
+        Ok(ctx.raw_claims(raw).build_with_roles(self.s.roles.as_ref()))
+    }
+
+    fn check_claims(&self, c: &Claims<'_>, kind: TokenKind) -> Result<(), Reason> {
+        let now = crate::time::now();
+        let leeway = self.s.leeway;
+        match c.exp {
+            Some(exp) if exp.saturating_add(leeway) <= now => return Err(Reason::Expired),
+            None if self.s.require_exp => return Err(Reason::MissingClaim("exp")),
+            _ => {}
+        }
+        if let Some(nbf) = c.nbf {
+            if nbf > now.saturating_add(leeway) {
+                return Err(Reason::NotYetValid);
+            }
+        }
+        if let Some(iss) = &self.s.issuer {
+            match &c.iss {
+                None => return Err(Reason::MissingClaim("iss")),
+                Some(t) if t != iss => return Err(Reason::WrongIssuer),
+                _ => {}
+            }
+        }
+        match (&c.aud, self.s.audiences.is_empty()) {
+            (None, false) => return Err(Reason::MissingClaim("aud")),
+            (Some(_), true) => return Err(Reason::WrongAudience),
+            (Some(a), false) if !a.matches(&self.s.audiences) => return Err(Reason::WrongAudience),
+            _ => {}
+        }
+        let ok = match (kind, c.token_type.as_deref()) {
+            (TokenKind::Access, None | Some("access")) => true,
+            (TokenKind::Refresh, Some("refresh")) => true,
+            _ => false,
+        };
+        if !ok {
+            return Err(Reason::WrongTokenType);
+        }
+        if kind == TokenKind::Refresh && (c.jti.is_none() || c.fam.is_none()) {
+            return Err(Reason::MissingClaim(if c.jti.is_none() {
+                "jti"
+            } else {
+                "fam"
+            }));
+        }
+        Ok(())
+    }
+
+    /// Asks the revocation store about a verified context.
+    ///
+    /// `Err` holds the outcome to report: [`Reason::Revoked`] or the store's failure.
+    pub async fn check_revocation(&self, ctx: &AuthContext) -> Result<(), Outcome> {
+        let Some(store) = &self.s.revocation else {
+            return Ok(());
+        };
+        let info = ctx.token();
+        let t = TokenRef {
+            jti: info.and_then(|i| i.jti.as_deref()),
+            user_id: ctx.user_id(),
+            issued_at: info.and_then(|i| i.iat),
+            family: info.and_then(|i| i.family.as_deref()),
+        };
+        match store.is_revoked(t).await {
+            Ok(false) => Ok(()),
+            Ok(true) => Err(Outcome::Rejected(Reason::Revoked)),
+            Err(e) => Err(Outcome::Unavailable(e.to_string())),
+        }
+    }
+
+    /// Authenticates a request: finds the token, verifies it, checks revocation.
+    pub async fn authenticate(&self, req: &dyn RequestParts) -> Outcome {
+        for source in &self.s.sources {
+            match source.find(req) {
+                Found::Nothing => continue,
+                Found::Malformed => {
+                    return Outcome::Rejected(Reason::Malformed("empty or non-UTF-8 credential"))
+                }
+                Found::Value(token) => {
+                    let ctx = match self.verify(token) {
+                        Ok(ctx) => ctx,
+                        Err(r) => return Outcome::Rejected(r),
+                    };
+                    if let Err(o) = self.check_revocation(&ctx).await {
+                        return o;
+                    }
+                    return Outcome::Authenticated(ctx);
+                }
+            }
+        }
+        Outcome::NoCredentials
+    }
+}

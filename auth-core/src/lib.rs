@@ -1,0 +1,58 @@
+//! # auth-core
+//!
+//! The framework-agnostic engine behind `auth-actix`: the [`AuthUser`] protocol, the
+//! [`AuthContext`] a successful authentication yields, guard expressions ([`Policy`]) and their
+//! evaluation, the authentication [`Backends`] (JWT, API key, custom), token issuing, and the
+//! [`RevocationStore`] trait with its in-memory store.
+//!
+//! It knows nothing of any web framework: a framework crate implements [`RequestParts`] for its
+//! request type and maps [`AuthError`] to responses.
+//!
+//! ```
+//! use auth_core::{jwt::JwtConfig, AuthContext, Backends, Policy, Decision, SimpleRequest};
+//!
+//! # tokio_test_block(async {
+//! let jwt = JwtConfig::hs256(b"an example secret that is 32+ bytes long").build(None, None).unwrap();
+//! let who = AuthContext::builder("42").permissions(["articles.write"]).build();
+//! let token = jwt.issue_for_context(&who, auth_core::jwt::TokenOptions::access().with_permissions()).unwrap();
+//!
+//! let mut backends = Backends::new();
+//! backends.add_jwt("jwt", jwt).unwrap();
+//! let req = SimpleRequest::new("POST", "/articles").header("Authorization", format!("Bearer {}", token.token));
+//! let ctx = backends.authenticate(&["jwt"], &req).await.unwrap();
+//! assert_eq!(ctx.backend(), "jwt");
+//! let policy = Policy::has_permission("articles.write");
+//! assert!(matches!(policy.decide(Some(&ctx), &req), Decision::Allow));
+//! # });
+//! # fn tokio_test_block<F: std::future::Future>(f: F) -> F::Output {
+//! #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+//! # }
+//! ```
+
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod api_key;
+pub mod backend;
+pub mod context;
+mod crypto;
+pub mod error;
+pub mod jwt;
+pub mod permissions;
+pub mod policy;
+pub mod request;
+pub mod revocation;
+pub mod time;
+pub mod user;
+
+pub use api_key::{ApiKey, ApiKeyBackend, ApiKeys};
+pub use backend::{Backend, Backends, Outcome};
+pub use context::{AuthContext, AuthContextBuilder, TokenInfo};
+pub use crypto::backend_name as crypto_backend;
+pub use error::{AuthError, ConfigError, IssueError, Reason};
+pub use jwt::{JwtBackend, JwtConfig, JwtKey};
+pub use permissions::{PermissionSet, RoleMap};
+pub use policy::{CustomGuard, Decision, Guard, Policy, PolicyRef};
+pub use request::{CredentialSource, RequestParts, SimpleRequest};
+pub use revocation::{InMemoryRevocation, RevocationStore, StoreError, StoreFuture, TokenRef};
+pub use user::AuthUser;

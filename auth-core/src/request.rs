@@ -1,0 +1,287 @@
+//! A framework-neutral view of a request, and where credentials are taken from.
+
+use std::any::Any;
+use std::fmt;
+
+use crate::error::ConfigError;
+
+/// What backends and guards may read of a request. `auth-actix` implements it for `HttpRequest`.
+pub trait RequestParts {
+    /// The first value of the header `name` (given in lowercase), as bytes.
+    fn header(&self, name: &str) -> Option<&[u8]>;
+    /// The request method (`"GET"`, ...).
+    fn method(&self) -> &str;
+    /// The request path.
+    fn path(&self) -> &str;
+    /// The framework's own request object, for custom guards that need more than this trait
+    /// offers (`auth-actix` gives an `actix_web::HttpRequest`).
+    fn as_any(&self) -> Option<&dyn Any> {
+        None
+    }
+
+    /// The value of cookie `name`, read from the `Cookie` header without allocating.
+    fn cookie(&self, name: &str) -> Option<&str> {
+        find_cookie(self.header("cookie")?, name)
+    }
+}
+
+/// Finds cookie `name` in a `Cookie` header value (`a=1; b=2`). Quotes around a value are removed.
+pub fn find_cookie<'a>(header: &'a [u8], name: &str) -> Option<&'a str> {
+    let header = std::str::from_utf8(header).ok()?;
+    header.split(';').find_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        if k.trim() != name {
+            return None;
+        }
+        let v = v.trim();
+        Some(
+            v.strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .unwrap_or(v),
+        )
+    })
+}
+
+/// Where a backend finds its credential.
+#[derive(Clone, PartialEq, Eq)]
+pub enum CredentialSource {
+    /// A header, with an optional scheme prefix (`Authorization: Bearer <token>`). The prefix is
+    /// matched case-insensitively and must be followed by one or more spaces.
+    Header {
+        /// Header name, lowercase.
+        name: Box<str>,
+        /// Scheme prefix, if any (`Bearer`).
+        prefix: Option<Box<str>>,
+    },
+    /// A cookie.
+    Cookie(Box<str>),
+}
+
+impl fmt::Debug for CredentialSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CredentialSource::Header {
+                name,
+                prefix: Some(p),
+            } => write!(f, "header {name}: {p} ..."),
+            CredentialSource::Header { name, prefix: None } => write!(f, "header {name}"),
+            CredentialSource::Cookie(c) => write!(f, "cookie {c}"),
+        }
+    }
+}
+
+/// What a credential source found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Found<'a> {
+    /// Nothing of this kind (the backend passes).
+    Nothing,
+    /// A value.
+    Value(&'a str),
+    /// Something is there but unusable (wrong scheme is `Nothing`; this is e.g. non-UTF-8 or an
+    /// empty value after the scheme).
+    Malformed,
+}
+
+impl CredentialSource {
+    /// `Authorization: Bearer <token>`.
+    pub fn bearer() -> Self {
+        CredentialSource::Header {
+            name: "authorization".into(),
+            prefix: Some("Bearer".into()),
+        }
+    }
+
+    /// A header (no prefix). The name is checked and lowercased.
+    pub fn header(name: &str) -> Result<Self, ConfigError> {
+        Ok(CredentialSource::Header {
+            name: header_name(name)?,
+            prefix: None,
+        })
+    }
+
+    /// A header with a scheme prefix (`Authorization: ApiKey <key>`).
+    pub fn header_with_prefix(name: &str, prefix: &str) -> Result<Self, ConfigError> {
+        if prefix.is_empty()
+            || prefix
+                .bytes()
+                .any(|b| b.is_ascii_whitespace() || !b.is_ascii_graphic())
+        {
+            return Err(ConfigError::Invalid(
+                format!("header prefix {prefix:?} must be one non-empty word").into(),
+            ));
+        }
+        Ok(CredentialSource::Header {
+            name: header_name(name)?,
+            prefix: Some(prefix.into()),
+        })
+    }
+
+    /// A cookie.
+    pub fn cookie(name: &str) -> Result<Self, ConfigError> {
+        if name.is_empty()
+            || name
+                .bytes()
+                .any(|b| !b.is_ascii_graphic() || b"()<>@,;:\\\"/[]?={}".contains(&b))
+        {
+            return Err(ConfigError::Invalid(
+                format!("{name:?} is not a valid cookie name").into(),
+            ));
+        }
+        Ok(CredentialSource::Cookie(name.into()))
+    }
+
+    /// Reads the credential from `req`.
+    #[inline]
+    pub fn find<'a, R: RequestParts + ?Sized>(&self, req: &'a R) -> Found<'a> {
+        match self {
+            CredentialSource::Header { name, prefix } => {
+                let Some(raw) = req.header(name) else {
+                    return Found::Nothing;
+                };
+                let Ok(value) = std::str::from_utf8(raw) else {
+                    return Found::Malformed;
+                };
+                let value = value.trim();
+                let rest = match prefix {
+                    None => value,
+                    Some(p) => {
+                        let n = p.len();
+                        if value.len() < n
+                            || !value.as_bytes()[..n].eq_ignore_ascii_case(p.as_bytes())
+                        {
+                            return Found::Nothing;
+                        }
+                        let rest = &value[n..];
+                        if rest.is_empty() {
+                            return Found::Malformed;
+                        }
+                        if !rest.starts_with(' ') {
+                            // e.g. "Bearerx": another scheme, not ours.
+                            return Found::Nothing;
+                        }
+                        rest.trim_start()
+                    }
+                };
+                if rest.is_empty() {
+                    Found::Malformed
+                } else {
+                    Found::Value(rest)
+                }
+            }
+            CredentialSource::Cookie(name) => match req.cookie(name) {
+                None => Found::Nothing,
+                Some("") => Found::Malformed,
+                Some(v) => Found::Value(v),
+            },
+        }
+    }
+}
+
+fn header_name(name: &str) -> Result<Box<str>, ConfigError> {
+    const TCHAR: &[u8] = b"!#$%&'*+-.^_`|~";
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || TCHAR.contains(&b))
+    {
+        return Err(ConfigError::InvalidHeaderName(name.to_owned()));
+    }
+    Ok(name.to_ascii_lowercase().into())
+}
+
+/// A plain in-memory request, for tests and for frameworks without a request type of their own.
+///
+/// ```
+/// use auth_core::{SimpleRequest, RequestParts};
+/// let req = SimpleRequest::new("GET", "/").header("Cookie", "a=1; token=abc");
+/// assert_eq!(req.cookie("token"), Some("abc"));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct SimpleRequest {
+    method: String,
+    path: String,
+    headers: Vec<(String, Vec<u8>)>,
+}
+
+impl SimpleRequest {
+    /// A request with no headers.
+    pub fn new(method: &str, path: &str) -> Self {
+        SimpleRequest {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            headers: Vec::new(),
+        }
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: &str, value: impl AsRef<[u8]>) -> Self {
+        self.headers
+            .push((name.to_ascii_lowercase(), value.as_ref().to_vec()));
+        self
+    }
+}
+
+impl RequestParts for SimpleRequest {
+    fn header(&self, name: &str) -> Option<&[u8]> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_slice())
+    }
+    fn method(&self) -> &str {
+        &self.method
+    }
+    fn path(&self) -> &str {
+        &self.path
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_extraction_table() {
+        let src = CredentialSource::bearer();
+        let rows: &[(&str, Option<&str>, Found<'_>)] = &[
+            ("no header", None, Found::Nothing),
+            ("bearer", Some("Bearer abc"), Found::Value("abc")),
+            ("lowercase scheme", Some("bearer abc"), Found::Value("abc")),
+            ("upper scheme", Some("BEARER abc"), Found::Value("abc")),
+            ("extra spaces", Some("Bearer    abc  "), Found::Value("abc")),
+            ("other scheme", Some("Basic abc"), Found::Nothing),
+            ("scheme glued", Some("Bearerabc"), Found::Nothing),
+            ("scheme only", Some("Bearer"), Found::Malformed),
+            ("scheme and spaces", Some("Bearer   "), Found::Malformed),
+            ("short", Some("Be"), Found::Nothing),
+            ("empty", Some(""), Found::Nothing),
+        ];
+        for (name, header, expected) in rows {
+            let mut req = SimpleRequest::new("GET", "/");
+            if let Some(h) = header {
+                req = req.header("Authorization", h);
+            }
+            assert_eq!(&src.find(&req), expected, "case: {name}");
+        }
+        let req = SimpleRequest::new("GET", "/").header("Authorization", [0xff, 0xfe]);
+        assert_eq!(src.find(&req), Found::Malformed);
+    }
+
+    #[test]
+    fn cookie_parsing() {
+        assert_eq!(find_cookie(b"a=1; tok=xyz; b=2", "tok"), Some("xyz"));
+        assert_eq!(find_cookie(b"a=1;tok=\"xyz\"", "tok"), Some("xyz"));
+        assert_eq!(find_cookie(b"atok=1", "tok"), None);
+        assert_eq!(find_cookie(b"", "tok"), None);
+        assert_eq!(find_cookie(&[0xff], "tok"), None);
+    }
+
+    #[test]
+    fn sources_are_validated() {
+        assert!(CredentialSource::header("X-Api-Key").is_ok());
+        assert!(CredentialSource::header("X Api").is_err());
+        assert!(CredentialSource::header("").is_err());
+        assert!(CredentialSource::header_with_prefix("Authorization", "Api Key").is_err());
+        assert!(CredentialSource::cookie("a;b").is_err());
+    }
+}
