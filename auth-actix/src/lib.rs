@@ -1,1 +1,83 @@
-//! x
+//! # auth-actix
+//!
+//! Declarative authentication and authorization for actix-web.
+//!
+//! ```no_run
+//! use actix_web::{get, post, web, App, HttpServer};
+//! use auth_actix::prelude::*;
+//!
+//! #[get("/profile")]
+//! #[auth(jwt)]
+//! async fn profile(ctx: AuthContext) -> String {
+//!     format!("hello {}", ctx.user_id())
+//! }
+//!
+//! #[post("/articles")]
+//! #[auth(jwt, api_key)]
+//! #[guard(has_permission("articles.write"))]
+//! async fn create(ctx: AuthContext) -> String {
+//!     format!("by {} via {}", ctx.user_id(), ctx.backend())
+//! }
+//!
+//! #[actix_web::main]
+//! async fn main() -> std::io::Result<()> {
+//!     let auth = AuthConfig::builder()
+//!         .jwt(JwtConfig::hs256(std::env::var("JWT_SECRET").unwrap_or_default()))
+//!         .api_keys(ApiKeys::new().key("sk-writer-0001", ["articles.write"]))
+//!         .build()
+//!         .map_err(std::io::Error::other)?;
+//!     HttpServer::new(move || App::new().app_data(auth.clone()).service(profile).service(create))
+//!         .bind("127.0.0.1:8080")?
+//!         .run()
+//!         .await
+//! }
+//! ```
+//!
+//! - [`macro@auth`] names the backends a route tries, in order; [`macro@guard`] says who may
+//!   call it. A handler with one of the two takes the other half from the [`AuthConfig`]
+//!   defaults; an `#[auth]` handler without a default guard requires `authenticated`.
+//! - Refusals are 401 (with `WWW-Authenticate: Bearer ...`, RFC 6750), 403 (naming the failed
+//!   guard) or 503 (a store is unreachable: fail closed), with JSON bodies
+//!   `{"error": ..., "detail": ...}`.
+//! - Backend names in `#[auth(..)]` are identifiers checked at run time against the
+//!   configuration, because the configuration is a value built at start-up (from environment
+//!   variables, say) that the compiler cannot see. A name that is not registered answers 500
+//!   with a log line naming it; it never lets a request through.
+
+#![deny(missing_docs)]
+
+mod config;
+mod extract;
+mod flow;
+mod middleware;
+mod parts;
+mod protect;
+mod response;
+
+#[doc(hidden)]
+pub mod __private;
+pub mod test;
+
+pub use auth_core as core;
+pub use auth_core::jwt::{Algorithm, JwtConfig, JwtKey, TokenOptions};
+pub use auth_core::{
+    ApiKey, ApiKeys, AuthError, AuthUser, Backend, ConfigError, CustomGuard, Guard,
+    InMemoryRevocation, Outcome, Policy, Reason, RequestParts, RevocationStore, RoleMap,
+};
+pub use config::{AuthConfig, AuthConfigBuilder, UserLoadError, UserLoader};
+pub use extract::{Auth, AuthContext, Claims, ContextFuture};
+pub use middleware::{RequireAuth, RequireAuthService};
+pub use parts::ActixRequest;
+pub use protect::{Protect, ProtectFuture, RouteSpec};
+pub use response::{AuthFailure, ErrorHandler};
+
+pub use auth_macros::{auth, guard, AuthUser};
+
+/// Everything a handler module needs: `use auth_actix::prelude::*;`.
+pub mod prelude {
+    pub use crate::{
+        auth, guard, ApiKey, ApiKeys, Auth, AuthConfig, AuthContext, AuthUser, Backend, Claims,
+        Guard, InMemoryRevocation, JwtConfig, JwtKey, Outcome, Policy, Reason, RequestParts,
+        RequireAuth, RoleMap, UserLoadError, UserLoader,
+    };
+}

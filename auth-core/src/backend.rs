@@ -69,6 +69,15 @@ enum Registered {
 }
 
 impl Registered {
+    /// The outcome if it can be had without waiting (`None`: await [`Registered::authenticate`]).
+    fn authenticate_now(&self, req: &dyn RequestParts) -> Option<Outcome> {
+        match self {
+            Registered::Jwt(b) => b.authenticate_now(req),
+            Registered::ApiKey(b) => Some(b.authenticate(req)),
+            Registered::Custom(_) => None,
+        }
+    }
+
     async fn authenticate(&self, req: &dyn RequestParts) -> Outcome {
         match self {
             Registered::Jwt(b) => b.authenticate(req).await,
@@ -164,6 +173,28 @@ impl Backends {
             .map(|(_, b)| b)
     }
 
+    /// Runs [`Backends::authenticate`] without waiting, when every step it needs can answer at
+    /// once (built-in backends, an in-memory or locally mirrored revocation store). `None` means
+    /// an asynchronous step is needed: call [`Backends::authenticate`]. Nothing with side effects
+    /// has run in that case (custom backends are not called here).
+    pub fn try_authenticate_now<S: AsRef<str>>(
+        &self,
+        order: &[S],
+        req: &dyn RequestParts,
+    ) -> Option<Result<AuthContext, AuthError>> {
+        let mut chain = Chain::default();
+        for name in order {
+            let name = name.as_ref();
+            let Some(backend) = self.get(name) else {
+                return Some(Err(AuthError::Misconfigured(name.to_owned().into())));
+            };
+            if let Some(ctx) = chain.record(backend.authenticate_now(req)?) {
+                return Some(Ok(ctx.with_backend(name)));
+            }
+        }
+        Some(Err(chain.finish()))
+    }
+
     /// Tries the backends named in `order`; the first to authenticate wins.
     ///
     /// - A backend that finds no credentials of its kind passes to the next.
@@ -177,27 +208,58 @@ impl Backends {
         order: &[S],
         req: &dyn RequestParts,
     ) -> Result<AuthContext, AuthError> {
-        let mut best = Reason::MissingCredentials;
-        let mut unavailable: Option<String> = None;
+        let mut chain = Chain::default();
         for name in order {
             let name = name.as_ref();
             let Some(backend) = self.get(name) else {
                 return Err(AuthError::Misconfigured(name.to_owned().into()));
             };
-            match backend.authenticate(req).await {
-                Outcome::NoCredentials => {}
-                Outcome::Authenticated(ctx) => return Ok(ctx.with_backend(name)),
-                Outcome::Rejected(r) => {
-                    if r.rank() > best.rank() {
-                        best = r;
-                    }
-                }
-                Outcome::Unavailable(why) => unavailable = Some(why),
+            if let Some(ctx) = chain.record(backend.authenticate(req).await) {
+                return Ok(ctx.with_backend(name));
             }
         }
-        match unavailable {
-            Some(why) => Err(AuthError::Unavailable(why.into())),
-            None => Err(AuthError::Unauthenticated(best)),
+        Err(chain.finish())
+    }
+}
+
+/// What the chain has seen so far.
+struct Chain {
+    best: Reason,
+    unavailable: Option<String>,
+}
+
+impl Default for Chain {
+    fn default() -> Self {
+        Chain {
+            best: Reason::MissingCredentials,
+            unavailable: None,
+        }
+    }
+}
+
+impl Chain {
+    /// Records one backend's outcome; returns the context when it authenticated.
+    fn record(&mut self, outcome: Outcome) -> Option<AuthContext> {
+        match outcome {
+            Outcome::NoCredentials => None,
+            Outcome::Authenticated(ctx) => Some(ctx),
+            Outcome::Rejected(r) => {
+                if r.rank() > self.best.rank() {
+                    self.best = r;
+                }
+                None
+            }
+            Outcome::Unavailable(why) => {
+                self.unavailable = Some(why);
+                None
+            }
+        }
+    }
+
+    fn finish(self) -> AuthError {
+        match self.unavailable {
+            Some(why) => AuthError::Unavailable(why.into()),
+            None => AuthError::Unauthenticated(self.best),
         }
     }
 }

@@ -17,7 +17,7 @@ use crate::context::{AuthContext, TokenInfo};
 use crate::error::Reason;
 use crate::permissions::RoleMap;
 use crate::request::{CredentialSource, Found, RequestParts};
-use crate::revocation::{RevocationStore, TokenRef};
+use crate::revocation::{RevocationStore, StoreFuture, TokenRef};
 
 pub(crate) struct Settings {
     pub keys: Vec<JwtKey>,
@@ -358,40 +358,74 @@ impl JwtBackend {
         let Some(store) = &self.s.revocation else {
             return Ok(());
         };
-        let info = ctx.token();
-        let t = TokenRef {
-            jti: info.and_then(|i| i.jti.as_deref()),
-            user_id: ctx.user_id(),
-            issued_at: info.and_then(|i| i.iat),
-            family: info.and_then(|i| i.family.as_deref()),
-        };
-        match store.is_revoked(t).await {
+        match store.is_revoked(Self::revocation_ref(ctx)).await {
             Ok(false) => Ok(()),
             Ok(true) => Err(Outcome::Rejected(Reason::Revoked)),
             Err(e) => Err(Outcome::Unavailable(e.to_string())),
         }
     }
 
-    /// Authenticates a request: finds the token, verifies it, checks revocation.
-    pub async fn authenticate(&self, req: &dyn RequestParts) -> Outcome {
+    /// Finds and verifies the token: `Err` is the final outcome, `Ok` still needs the
+    /// revocation check.
+    fn find_and_verify(&self, req: &dyn RequestParts) -> Result<AuthContext, Outcome> {
         for source in &self.s.sources {
             match source.find(req) {
                 Found::Nothing => continue,
                 Found::Malformed => {
-                    return Outcome::Rejected(Reason::Malformed("empty or non-UTF-8 credential"))
+                    return Err(Outcome::Rejected(Reason::Malformed(
+                        "empty or non-UTF-8 credential",
+                    )))
                 }
-                Found::Value(token) => {
-                    let ctx = match self.verify(token) {
-                        Ok(ctx) => ctx,
-                        Err(r) => return Outcome::Rejected(r),
-                    };
-                    if let Err(o) = self.check_revocation(&ctx).await {
-                        return o;
-                    }
-                    return Outcome::Authenticated(ctx);
-                }
+                Found::Value(token) => return self.verify(token).map_err(Outcome::Rejected),
             }
         }
-        Outcome::NoCredentials
+        Err(Outcome::NoCredentials)
+    }
+
+    fn revocation_ref(ctx: &AuthContext) -> TokenRef<'_> {
+        let info = ctx.token();
+        TokenRef {
+            jti: info.and_then(|i| i.jti.as_deref()),
+            user_id: ctx.user_id(),
+            issued_at: info.and_then(|i| i.iat),
+            family: info.and_then(|i| i.family.as_deref()),
+        }
+    }
+
+    fn revocation_outcome(ctx: AuthContext, answer: Result<bool, crate::StoreError>) -> Outcome {
+        match answer {
+            Ok(false) => Outcome::Authenticated(ctx),
+            Ok(true) => Outcome::Rejected(Reason::Revoked),
+            Err(e) => Outcome::Unavailable(e.to_string()),
+        }
+    }
+
+    /// Authenticates a request: finds the token, verifies it, checks revocation.
+    pub async fn authenticate(&self, req: &dyn RequestParts) -> Outcome {
+        let ctx = match self.find_and_verify(req) {
+            Ok(ctx) => ctx,
+            Err(outcome) => return outcome,
+        };
+        let Some(store) = &self.s.revocation else {
+            return Outcome::Authenticated(ctx);
+        };
+        let answer = store.is_revoked(Self::revocation_ref(&ctx)).await;
+        Self::revocation_outcome(ctx, answer)
+    }
+
+    /// [`JwtBackend::authenticate`] without waiting; `None` when the store must be awaited.
+    pub fn authenticate_now(&self, req: &dyn RequestParts) -> Option<Outcome> {
+        let ctx = match self.find_and_verify(req) {
+            Ok(ctx) => ctx,
+            Err(outcome) => return Some(outcome),
+        };
+        let Some(store) = &self.s.revocation else {
+            return Some(Outcome::Authenticated(ctx));
+        };
+        let answer = match store.is_revoked(Self::revocation_ref(&ctx)) {
+            StoreFuture::Ready(Some(answer)) => answer,
+            _ => return None,
+        };
+        Some(Self::revocation_outcome(ctx, answer))
     }
 }

@@ -1,0 +1,255 @@
+//! One request's way through authentication and authorization, shared by the route extractor,
+//! the scope middleware and the context extractors. The result is computed once per request and
+//! kept in the request's extensions.
+
+use std::borrow::Cow;
+
+use actix_web::{HttpMessage, HttpRequest};
+use auth_core::{AuthContext as CoreContext, AuthError, Decision, Policy};
+
+use crate::config::AuthConfig;
+use crate::parts::ActixRequest;
+use crate::response::AuthFailure;
+
+/// Which backends a route uses.
+#[derive(Debug, Clone)]
+pub(crate) enum BackendList {
+    /// Named by the route (`#[auth(jwt, api_key)]`).
+    Static(&'static [&'static str]),
+    /// The configuration's defaults.
+    Defaults,
+    /// Named at run time (middleware).
+    Owned(std::sync::Arc<[Box<str>]>),
+}
+
+impl BackendList {
+    pub(crate) fn from_spec(spec: Option<&'static [&'static str]>) -> Self {
+        spec.map_or(BackendList::Defaults, BackendList::Static)
+    }
+
+    fn same_as(&self, other: &BackendList, cfg: &AuthConfig) -> bool {
+        fn eq<A: AsRef<str>, B: AsRef<str>>(a: &[A], b: &[B]) -> bool {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.as_ref() == y.as_ref())
+        }
+        let defaults = &cfg.inner.default_backends;
+        match (self, other) {
+            (BackendList::Defaults, BackendList::Defaults) => true,
+            (BackendList::Static(a), BackendList::Static(b)) => eq(a, b),
+            (BackendList::Static(a), BackendList::Defaults)
+            | (BackendList::Defaults, BackendList::Static(a)) => eq(a, defaults),
+            (BackendList::Owned(a), BackendList::Owned(b)) => eq(a, b),
+            (BackendList::Owned(a), BackendList::Defaults)
+            | (BackendList::Defaults, BackendList::Owned(a)) => eq(a, defaults),
+            (BackendList::Owned(a), BackendList::Static(b))
+            | (BackendList::Static(b), BackendList::Owned(a)) => eq(a, b),
+        }
+    }
+}
+
+/// What authentication found, kept in the request's extensions.
+#[derive(Clone)]
+pub(crate) struct AuthState {
+    list: BackendList,
+    pub(crate) result: Result<CoreContext, AuthError>,
+}
+
+/// The identity a guard let through (`None`: anonymous on an `allow_any` route).
+#[derive(Clone)]
+pub(crate) struct Admitted(pub(crate) Option<CoreContext>);
+
+pub(crate) fn config(req: &HttpRequest) -> Result<&AuthConfig, AuthFailure> {
+    req.app_data::<AuthConfig>().ok_or_else(|| {
+        tracing::error!(
+            path = req.path(),
+            "no auth_actix::AuthConfig is registered: add `.app_data(auth_config.clone())` to the App"
+        );
+        AuthFailure::bare(AuthError::Misconfigured(Cow::Borrowed("<no AuthConfig in app_data>")))
+    })
+}
+
+pub(crate) fn cached(
+    req: &HttpRequest,
+    list: &BackendList,
+    cfg: &AuthConfig,
+) -> Option<Result<CoreContext, AuthError>> {
+    let ext = req.extensions();
+    let state = ext.get::<AuthState>()?;
+    state.list.same_as(list, cfg).then(|| state.result.clone())
+}
+
+pub(crate) fn remember(
+    req: &HttpRequest,
+    list: BackendList,
+    result: &Result<CoreContext, AuthError>,
+) {
+    req.extensions_mut().insert(AuthState {
+        list,
+        result: result.clone(),
+    });
+}
+
+pub(crate) fn authenticate_now(
+    cfg: &AuthConfig,
+    list: &BackendList,
+    req: &HttpRequest,
+) -> Option<Result<CoreContext, AuthError>> {
+    let b = &cfg.inner.backends;
+    let parts = ActixRequest(req);
+    match list {
+        BackendList::Static(n) => b.try_authenticate_now(n, &parts),
+        BackendList::Defaults => b.try_authenticate_now(&cfg.inner.default_backends, &parts),
+        BackendList::Owned(n) => b.try_authenticate_now(n, &parts),
+    }
+}
+
+pub(crate) async fn authenticate(
+    cfg: &AuthConfig,
+    list: &BackendList,
+    req: &HttpRequest,
+) -> Result<CoreContext, AuthError> {
+    let b = &cfg.inner.backends;
+    let parts = ActixRequest(req);
+    match list {
+        BackendList::Static(n) => b.authenticate(n, &parts).await,
+        BackendList::Defaults => b.authenticate(&cfg.inner.default_backends, &parts).await,
+        BackendList::Owned(n) => b.authenticate(n, &parts).await,
+    }
+}
+
+/// The cached result, or a fresh one computed without waiting when possible.
+pub(crate) fn result_now(
+    cfg: &AuthConfig,
+    list: &BackendList,
+    req: &HttpRequest,
+) -> Option<Result<CoreContext, AuthError>> {
+    if let Some(r) = cached(req, list, cfg) {
+        return Some(r);
+    }
+    let r = authenticate_now(cfg, list, req)?;
+    remember(req, list.clone(), &r);
+    Some(r)
+}
+
+/// The cached result, or a fresh one.
+pub(crate) async fn result(
+    cfg: &AuthConfig,
+    list: &BackendList,
+    req: &HttpRequest,
+) -> Result<CoreContext, AuthError> {
+    if let Some(r) = result_now(cfg, list, req) {
+        return r;
+    }
+    let r = authenticate(cfg, list, req).await;
+    remember(req, list.clone(), &r);
+    r
+}
+
+/// Applies a policy to an authentication result. `None`: the policy has an asynchronous custom
+/// guard, use [`decide`].
+pub(crate) fn decide_now(
+    policy: &Policy,
+    result: Result<CoreContext, AuthError>,
+    req: &HttpRequest,
+) -> Option<Result<Option<CoreContext>, AuthError>> {
+    let ctx = match precheck(policy, result) {
+        Ok(ctx) => ctx,
+        Err(done) => return Some(done),
+    };
+    let decision = policy.try_decide(ctx.as_ref().ok(), &ActixRequest(req))?;
+    Some(finish(decision, ctx))
+}
+
+/// [`decide_now`], awaiting asynchronous custom guards.
+pub(crate) async fn decide(
+    policy: &Policy,
+    result: Result<CoreContext, AuthError>,
+    req: &HttpRequest,
+) -> Result<Option<CoreContext>, AuthError> {
+    let ctx = match precheck(policy, result) {
+        Ok(ctx) => ctx,
+        Err(done) => return done,
+    };
+    let decision = policy
+        .decide_async(ctx.as_ref().ok(), &ActixRequest(req))
+        .await;
+    finish(decision, ctx)
+}
+
+/// Settles what the policy need not see: misconfiguration (500 even on `allow_any`: a broken
+/// route is never an allow), `allow_any`, and failures of the store (503).
+#[allow(clippy::type_complexity)]
+fn precheck(
+    policy: &Policy,
+    result: Result<CoreContext, AuthError>,
+) -> Result<Result<CoreContext, AuthError>, Result<Option<CoreContext>, AuthError>> {
+    match result {
+        Err(e @ AuthError::Misconfigured(_)) => Err(Err(e)),
+        r if policy.is_allow_any() => Err(Ok(r.ok())),
+        Err(e @ AuthError::Unavailable(_)) => Err(Err(e)),
+        r => Ok(r),
+    }
+}
+
+fn finish(
+    decision: Decision<'_>,
+    result: Result<CoreContext, AuthError>,
+) -> Result<Option<CoreContext>, AuthError> {
+    match (decision, result) {
+        (Decision::Allow, r) => Ok(r.ok()),
+        (Decision::Forbidden(g), Ok(_)) => Err(AuthError::Forbidden(Cow::Owned(g.to_string()))),
+        (_, Err(e)) => Err(e),
+        (Decision::Unauthenticated, Ok(_)) => Err(AuthError::Unauthenticated(
+            auth_core::Reason::MissingCredentials,
+        )),
+    }
+}
+
+/// Logs the decision (never the credential) and turns a refusal into a response error.
+pub(crate) fn conclude(
+    route: &str,
+    req: &HttpRequest,
+    cfg: &AuthConfig,
+    decided: Result<Option<CoreContext>, AuthError>,
+) -> Result<Option<CoreContext>, AuthFailure> {
+    match decided {
+        Ok(ctx) => {
+            tracing::debug!(
+                route,
+                path = req.path(),
+                backend = ctx.as_ref().map_or("-", |c| c.backend()),
+                outcome = "allow",
+            );
+            req.extensions_mut().insert(Admitted(ctx.clone()));
+            Ok(ctx)
+        }
+        Err(error) => {
+            match &error {
+                AuthError::Misconfigured(name) => tracing::error!(
+                    route,
+                    path = req.path(),
+                    backend = %name,
+                    outcome = "misconfigured",
+                    "route names a backend that is not registered in the AuthConfig; register it or fix the #[auth(..)] list"
+                ),
+                AuthError::Unavailable(why) => {
+                    tracing::warn!(route, path = req.path(), outcome = "unavailable", reason = %why)
+                }
+                AuthError::Unauthenticated(reason) => {
+                    tracing::info!(route, path = req.path(), outcome = "unauthenticated", reason = %reason)
+                }
+                other => {
+                    tracing::info!(route, path = req.path(), outcome = "forbidden", reason = %other)
+                }
+            }
+            Err(failure(cfg, req, error))
+        }
+    }
+}
+
+pub(crate) fn failure(cfg: &AuthConfig, req: &HttpRequest, error: AuthError) -> AuthFailure {
+    AuthFailure {
+        error,
+        realm: cfg.inner.realm.clone(),
+        handler: cfg.inner.error_handler.clone().map(|h| (h, req.clone())),
+    }
+}

@@ -1,0 +1,135 @@
+//! How refusals become responses: 401 with `WWW-Authenticate` (RFC 6750), 403, 503, 500.
+
+use std::fmt;
+use std::sync::Arc;
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use auth_core::{AuthError, Reason};
+use serde::Serialize;
+
+/// An application-supplied replacement for the library's error responses.
+pub type ErrorHandler = Arc<dyn Fn(&AuthError, &HttpRequest) -> HttpResponse + Send + Sync>;
+
+/// The error every extractor and the middleware return when a request is refused.
+///
+/// It renders as JSON `{"error": "...", "detail": "..."}` with 401/403/503/500, or through the
+/// configuration's error handler when one is set.
+#[derive(Clone)]
+pub struct AuthFailure {
+    pub(crate) error: AuthError,
+    pub(crate) realm: Arc<str>,
+    pub(crate) handler: Option<(ErrorHandler, HttpRequest)>,
+}
+
+impl AuthFailure {
+    /// The underlying error.
+    pub fn error(&self) -> &AuthError {
+        &self.error
+    }
+
+    pub(crate) fn bare(error: AuthError) -> Self {
+        AuthFailure {
+            error,
+            realm: Arc::from("api"),
+            handler: None,
+        }
+    }
+}
+
+impl fmt::Debug for AuthFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthFailure")
+            .field("error", &self.error)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Display for AuthFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.error, f)
+    }
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: &'a str,
+    detail: &'a str,
+}
+
+/// Quotes a value for an `auth-param` (RFC 7235 quoted-string).
+fn quoted(out: &mut String, v: &str) {
+    out.push('"');
+    for c in v.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        if c.is_ascii() && !c.is_ascii_control() {
+            out.push(c);
+        }
+    }
+    out.push('"');
+}
+
+fn challenge(realm: &str, error: Option<(&str, &str)>) -> Option<HeaderValue> {
+    let mut v = String::from("Bearer realm=");
+    quoted(&mut v, realm);
+    if let Some((code, description)) = error {
+        v.push_str(", error=");
+        quoted(&mut v, code);
+        v.push_str(", error_description=");
+        quoted(&mut v, description);
+    }
+    HeaderValue::from_str(&v).ok()
+}
+
+impl ResponseError for AuthFailure {
+    fn status_code(&self) -> StatusCode {
+        match &self.error {
+            AuthError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            AuthError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AuthError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Some((handler, req)) = &self.handler {
+            return handler(&self.error, req);
+        }
+        let mut res = HttpResponse::build(self.status_code());
+        let detail: String;
+        let (error, detail) = match &self.error {
+            AuthError::Unauthenticated(reason) => {
+                detail = reason.to_string();
+                // RFC 6750 §3.1: no error code when the request had no credentials at all.
+                let code =
+                    (!matches!(reason, Reason::MissingCredentials)).then_some("invalid_token");
+                if let Some(h) = challenge(&self.realm, code.map(|c| (c, detail.as_str()))) {
+                    res.insert_header((header::WWW_AUTHENTICATE, h));
+                }
+                ("unauthorized", detail.as_str())
+            }
+            AuthError::Forbidden(guard) => {
+                detail = format!("guard {guard} failed");
+                if let Some(h) = challenge(&self.realm, Some(("insufficient_scope", &detail))) {
+                    res.insert_header((header::WWW_AUTHENTICATE, h));
+                }
+                ("forbidden", detail.as_str())
+            }
+            AuthError::Unavailable(_) => {
+                res.insert_header((header::RETRY_AFTER, "1"));
+                (
+                    "service_unavailable",
+                    "the authentication store is unavailable; retry shortly",
+                )
+            }
+            _ => (
+                "internal_error",
+                "authentication is misconfigured for this route",
+            ),
+        };
+        res.json(Body { error, detail })
+    }
+}

@@ -1,0 +1,61 @@
+//! Test helpers: mint tokens and attach credentials to `actix_web::test` requests.
+//!
+//! ```
+//! use actix_web::test::TestRequest;
+//! use auth_actix::prelude::*;
+//! use auth_actix::test::{token_for_context, TestRequestExt};
+//!
+//! let auth = AuthConfig::builder()
+//!     .jwt(JwtConfig::hs256("an example secret that is 32+ bytes long"))
+//!     .build()
+//!     .unwrap();
+//! let ctx = auth_actix::core::AuthContext::builder("42").permissions(["articles.write"]).build();
+//! let token = token_for_context(&auth, &ctx).unwrap();
+//! let req = TestRequest::post().uri("/articles").app_data(auth.clone()).bearer(&token);
+//! ```
+
+use actix_web::test::TestRequest;
+use auth_core::jwt::TokenOptions;
+use auth_core::{AuthUser, IssueError};
+
+use crate::config::AuthConfig;
+
+/// Mints an access token for `user` with the configuration's JWT backend (permissions included).
+pub fn token_for<U: AuthUser + ?Sized>(
+    config: &AuthConfig,
+    user: &U,
+) -> Result<String, IssueError> {
+    let jwt = config.jwt().ok_or(IssueError::NoSigningKey)?;
+    Ok(jwt
+        .issue(user, TokenOptions::access().with_permissions())?
+        .token)
+}
+
+/// Mints an access token for an identity (its effective permissions included).
+pub fn token_for_context(
+    config: &AuthConfig,
+    ctx: &auth_core::AuthContext,
+) -> Result<String, IssueError> {
+    let jwt = config.jwt().ok_or(IssueError::NoSigningKey)?;
+    Ok(jwt
+        .issue_for_context(ctx, TokenOptions::access().with_permissions())?
+        .token)
+}
+
+/// Attaches credentials to a [`TestRequest`].
+pub trait TestRequestExt {
+    /// `Authorization: Bearer <token>`.
+    fn bearer(self, token: &str) -> Self;
+    /// `X-API-Key: <key>`.
+    fn api_key(self, key: &str) -> Self;
+}
+
+impl TestRequestExt for TestRequest {
+    fn bearer(self, token: &str) -> Self {
+        self.insert_header(("Authorization", format!("Bearer {token}")))
+    }
+
+    fn api_key(self, key: &str) -> Self {
+        self.insert_header(("X-API-Key", key.to_owned()))
+    }
+}
