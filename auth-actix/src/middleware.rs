@@ -118,15 +118,16 @@ where
                     .await
                     .map(ServiceResponse::map_into_left_body);
             }
-            let http = req.request().clone();
-            let cfg = match flow::config(&http) {
+            // Borrowed, not cloned: routing inside the scope needs the request to be unique.
+            let http = req.request();
+            let cfg = match flow::config(http) {
                 Ok(cfg) => cfg.clone(),
                 Err(e) => return Ok(req.error_response(e).map_into_right_body()),
             };
             let policy: &Policy = policy.as_deref().unwrap_or(&cfg.inner.default_guard);
-            let result = flow::result(&cfg, &list, &http).await;
-            let decided = flow::decide(policy, result, &http).await;
-            match flow::conclude("<scope>", &http, &cfg, decided) {
+            let result = flow::result(&cfg, &list, http).await;
+            let decided = flow::decide(policy, result, http).await;
+            match flow::conclude("<scope>", http, &cfg, decided) {
                 Ok(_) => service
                     .call(req)
                     .await

@@ -37,12 +37,13 @@ struct Route {
     guards: Vec<GuardExpr>,
 }
 
-fn parse_backends(tokens: TokenStream, route: &mut Route, cx: &mut Ctxt, span: Span) {
+fn parse_backends(tokens: TokenStream, route: &mut Route, cx: &mut Ctxt, at: Option<&Attribute>) {
     if route.auth_attr_seen {
-        cx.push(syn::Error::new(
-            span,
-            "duplicate #[auth]: name every backend in one #[auth(..)]",
-        ));
+        let msg = "duplicate #[auth]: name every backend in one #[auth(..)]";
+        match at {
+            Some(attr) => cx.error_spanned_by(attr, msg),
+            None => cx.push(syn::Error::new(Span::call_site(), msg)),
+        }
         return;
     }
     route.auth_attr_seen = true;
@@ -138,14 +139,14 @@ fn expand_fn(kind: Kind, args: TokenStream, mut item: MaybeItemFn) -> syn::Resul
     let mut cx = Ctxt::default();
     let mut route = Route::default();
     match kind {
-        Kind::Auth => parse_backends(args, &mut route, &mut cx, Span::call_site()),
+        Kind::Auth => parse_backends(args, &mut route, &mut cx, None),
         Kind::Guard => route.guards.extend(guard::parse_args(args, &mut cx)),
     }
     let mut kept = Vec::with_capacity(item.attrs.len());
     for attr in std::mem::take(&mut item.attrs) {
         match our_kind(&attr) {
             Some(Kind::Auth) => {
-                parse_backends(attr_tokens(&attr), &mut route, &mut cx, attr.span())
+                parse_backends(attr_tokens(&attr), &mut route, &mut cx, Some(&attr))
             }
             Some(Kind::Guard) => route
                 .guards

@@ -1,0 +1,6 @@
+use auth_actix::prelude::*;
+
+#[auth("jwt")]
+async fn handler() {}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use auth_actix::prelude::*;
+
+#[derive(AuthUser)]
+enum User {
+    Admin,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use auth_actix::prelude::*;
+
+#[derive(AuthUser)]
+struct User {
+    username: String,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use auth_actix::prelude::*;
+
+#[derive(AuthUser)]
+union User {
+    id: u64,
+}
+
+fn main() {}
