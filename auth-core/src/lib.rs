@@ -38,6 +38,7 @@ pub mod context;
 mod crypto;
 pub mod error;
 pub mod jwt;
+pub mod password;
 pub mod permissions;
 pub mod policy;
 pub mod request;

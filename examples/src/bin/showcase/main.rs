@@ -1,0 +1,232 @@
+//! The showcase server: the README's main command, and the reference deployment.
+//!
+//! `cargo run -p examples --bin showcase` starts it on embedded defaults (no external service);
+//! `showcase --help` lists the environment variables.
+
+mod config;
+
+use actix_web::{get, post, web, App, HttpResponse, HttpServer};
+use auth_actix::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+/// A demo user: `sub` is the id, as in tokens minted elsewhere.
+#[derive(AuthUser, Clone, Serialize, Deserialize)]
+struct User {
+    #[serde(rename = "sub")]
+    id: String,
+    username: String,
+    roles: Vec<String>,
+    #[serde(default)]
+    permissions: Vec<String>,
+    is_staff: bool,
+    is_superuser: bool,
+}
+
+fn demo_users() -> Vec<User> {
+    vec![
+        User {
+            id: "1".into(),
+            username: "alice".into(),
+            roles: vec!["editor".into()],
+            permissions: vec![],
+            is_staff: true,
+            is_superuser: false,
+        },
+        User {
+            id: "2".into(),
+            username: "bob".into(),
+            roles: vec!["viewer".into()],
+            permissions: vec![],
+            is_staff: false,
+            is_superuser: false,
+        },
+    ]
+}
+
+#[get("/public")]
+#[guard(allow_any)]
+async fn public(ctx: Option<AuthContext>) -> web::Json<serde_json::Value> {
+    web::Json(json!({
+        "message": "anyone may read this",
+        "user_id": ctx.as_ref().map(|c| c.user_id()),
+    }))
+}
+
+#[get("/me")]
+#[auth(jwt, api_key)]
+async fn me(ctx: AuthContext) -> web::Json<serde_json::Value> {
+    let mut permissions: Vec<String> = ctx.permissions().iter().collect();
+    permissions.sort();
+    web::Json(json!({
+        "user_id": ctx.user_id(),
+        "backend": ctx.backend(),
+        "roles": ctx.roles().collect::<Vec<_>>(),
+        "permissions": permissions,
+        "is_staff": ctx.is_staff(),
+        "is_superuser": ctx.is_superuser(),
+    }))
+}
+
+#[get("/articles")]
+#[guard(has_permission("articles.read"))]
+async fn list_articles() -> web::Json<serde_json::Value> {
+    web::Json(json!([{"id": 1, "title": "Declarative auth for actix-web"}]))
+}
+
+#[derive(Deserialize)]
+struct NewArticle {
+    title: String,
+}
+
+#[post("/articles")]
+#[guard(has_permission("articles.write"))]
+async fn create_article(ctx: AuthContext, body: web::Json<NewArticle>) -> HttpResponse {
+    HttpResponse::Created().json(json!({"id": 2, "title": body.title, "author": ctx.user_id()}))
+}
+
+#[get("/staff")]
+#[guard(is_staff)]
+async fn staff() -> web::Json<serde_json::Value> {
+    web::Json(json!({"message": "staff only"}))
+}
+
+#[get("/admin")]
+#[guard(is_superuser)]
+async fn admin() -> web::Json<serde_json::Value> {
+    web::Json(json!({"message": "superusers only"}))
+}
+
+#[get("/reports")]
+#[guard(any(has_role("analyst"), has_permission("reports.view")))]
+async fn reports() -> web::Json<serde_json::Value> {
+    web::Json(json!({"reports": []}))
+}
+
+#[get("/jwt-only")]
+#[auth(jwt)]
+async fn jwt_only(ctx: AuthContext) -> web::Json<serde_json::Value> {
+    web::Json(json!({"user_id": ctx.user_id(), "backend": ctx.backend()}))
+}
+
+#[get("/key-only")]
+#[auth(api_key)]
+async fn key_only(ctx: AuthContext) -> web::Json<serde_json::Value> {
+    web::Json(json!({"user_id": ctx.user_id(), "backend": ctx.backend()}))
+}
+
+struct Banner<'a> {
+    bind: std::net::SocketAddr,
+    random_secret: bool,
+    demo_key: Option<&'a str>,
+}
+
+fn print_banner(settings: &Banner<'_>, auth: &AuthConfig, users: &[User]) {
+    let base = format!("http://{}", settings.bind);
+    println!("showcase listening on {base}");
+    if settings.random_secret {
+        println!("AUTH_JWT_SECRET is not set: using a random development secret (tokens die with this process)");
+    }
+    println!("\nTry:");
+    println!("  curl -i {base}/public");
+    println!("  curl -i {base}/me                      # 401: no credentials");
+    for u in users {
+        match auth_actix::test::token_for(auth, u) {
+            Ok(t) => {
+                println!("\n  # {} ({}):", u.username, u.roles.join(", "));
+                println!("  curl -i {base}/me -H 'Authorization: Bearer {t}'");
+                println!("  curl -i {base}/staff -H 'Authorization: Bearer {t}'");
+                println!(
+                    "  curl -i -X POST {base}/articles -H 'Authorization: Bearer {t}' -H 'Content-Type: application/json' -d '{{\"title\":\"hi\"}}'"
+                );
+            }
+            Err(e) => println!("  (could not mint a token for {}: {e})", u.username),
+        }
+    }
+    if let Some(key) = settings.demo_key {
+        println!("\n  # the demo API key (articles.read):");
+        println!("  curl -i {base}/articles -H 'X-API-Key: {key}'");
+        println!("  curl -i {base}/key-only -H 'X-API-Key: {key}'");
+    }
+    println!();
+}
+
+#[actix_web::main]
+async fn main() -> std::io::Result<()> {
+    if std::env::args().skip(1).any(|a| a == "--help" || a == "-h") {
+        print!("{}", config::HELP);
+        return Ok(());
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let settings = match config::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!(
+                "showcase: configuration error: {e}\nRun `showcase --help` for the variables."
+            );
+            std::process::exit(2);
+        }
+    };
+    let config::Settings {
+        bind,
+        jwt,
+        random_secret,
+        api_keys,
+        demo_key,
+        demo_users: with_demo_users,
+    } = settings;
+    let users = if with_demo_users {
+        demo_users()
+    } else {
+        Vec::new()
+    };
+    let auth = AuthConfig::builder()
+        .jwt(jwt)
+        .api_keys(api_keys)
+        .default_backends(["jwt", "api_key"])
+        .roles(
+            RoleMap::new()
+                .grant("editor", ["articles.*", "reports.view"])
+                .grant("viewer", ["articles.read"])
+                .grant("analyst", ["reports.*"]),
+        )
+        .revocation(InMemoryRevocation::new())
+        .build();
+    let auth = match auth {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("showcase: configuration error: {e}");
+            std::process::exit(2);
+        }
+    };
+    print_banner(
+        &Banner {
+            bind,
+            random_secret,
+            demo_key: demo_key.as_deref(),
+        },
+        &auth,
+        &users,
+    );
+    HttpServer::new(move || {
+        App::new()
+            .app_data(auth.clone())
+            .service(public)
+            .service(me)
+            .service(list_articles)
+            .service(create_article)
+            .service(staff)
+            .service(admin)
+            .service(reports)
+            .service(jwt_only)
+            .service(key_only)
+    })
+    .bind(bind)?
+    .run()
+    .await
+}
