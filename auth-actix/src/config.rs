@@ -159,14 +159,15 @@ impl AuthConfig {
     }
 }
 
-type Pending<T> = Result<T, ConfigError>;
+/// Registers a custom backend once the builder knows the registration order.
+type AddBackend = Box<dyn FnOnce(&mut Backends, &str) -> Result<(), ConfigError>>;
 
 /// Builds an [`AuthConfig`]; every mistake is reported by [`AuthConfigBuilder::build`].
 #[derive(Default)]
 pub struct AuthConfigBuilder {
     jwt: Vec<(String, JwtConfig)>,
     api_keys: Vec<(String, ApiKeys)>,
-    custom: Vec<(String, Box<dyn FnOnce(&mut Backends, &str) -> Pending<()>>)>,
+    custom: Vec<(String, AddBackend)>,
     order: Vec<String>,
     default_backends: Option<Vec<String>>,
     default_guard: Option<Policy>,

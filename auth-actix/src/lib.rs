@@ -47,6 +47,7 @@
 #![deny(missing_docs)]
 
 mod config;
+pub mod endpoints;
 mod extract;
 mod flow;
 mod middleware;
@@ -60,6 +61,11 @@ pub mod test;
 
 pub use auth_core as core;
 pub use auth_core::jwt::{Algorithm, JwtConfig, JwtKey, TokenOptions};
+pub use auth_core::revocation::{StoreError, StoreFuture, TokenRef};
+#[cfg(feature = "redis")]
+pub use auth_core::stores::redis::RedisRevocation;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub use auth_core::stores::sql::SqlRevocation;
 pub use auth_core::{
     ApiKey, ApiKeys, AuthError, AuthUser, Backend, ConfigError, CustomGuard, Guard,
     InMemoryRevocation, Outcome, Policy, Reason, RequestParts, RevocationStore, RoleMap,

@@ -100,7 +100,7 @@ impl ApiKey {
 /// use auth_core::{ApiKeys, ApiKey};
 /// let keys = ApiKeys::new()
 ///     .key("sk-reader-0123", ["articles.read"])
-///     .add(ApiKey::new("sk-service-4567").user_id("billing").roles(["service"]))
+///     .with_key(ApiKey::new("sk-service-4567").user_id("billing").roles(["service"]))
 ///     .header("X-API-Key");
 /// assert!(keys.build(None).is_ok());
 /// ```
@@ -139,7 +139,7 @@ impl ApiKeys {
         key: impl Into<String>,
         permissions: I,
     ) -> Self {
-        self.add(ApiKey::new(key).permissions(permissions))
+        self.with_key(ApiKey::new(key).permissions(permissions))
     }
 
     /// Adds a key given as its hex SHA-256 digest, with its permissions.
@@ -148,11 +148,11 @@ impl ApiKeys {
         sha256_hex: impl Into<String>,
         permissions: I,
     ) -> Self {
-        self.add(ApiKey::hashed(sha256_hex).permissions(permissions))
+        self.with_key(ApiKey::hashed(sha256_hex).permissions(permissions))
     }
 
     /// Adds a fully described key.
-    pub fn add(mut self, key: ApiKey) -> Self {
+    pub fn with_key(mut self, key: ApiKey) -> Self {
         self.keys.push(key);
         self
     }
@@ -286,7 +286,7 @@ mod tests {
         ApiKeys::new()
             .key("sk-reader-0001", ["articles.read"])
             .hashed_key(ApiKeys::hash_key("sk-hashed-0002"), ["articles.*"])
-            .add(
+            .with_key(
                 ApiKey::new("sk-service-003")
                     .user_id("billing")
                     .roles(["service"])

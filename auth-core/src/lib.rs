@@ -43,6 +43,7 @@ pub mod permissions;
 pub mod policy;
 pub mod request;
 pub mod revocation;
+pub mod stores;
 pub mod time;
 pub mod user;
 

@@ -239,7 +239,7 @@ impl Policy {
         ctx: Option<&AuthContext>,
         req: &dyn RequestParts,
     ) -> Option<Decision<'p>> {
-        Some(to_decision(self.eval(ctx, req), ctx)?)
+        to_decision(self.eval(ctx, req), ctx)
     }
 
     /// Evaluates the policy; panics never. For a policy with asynchronous custom guards this

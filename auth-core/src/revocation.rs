@@ -110,6 +110,11 @@ pub trait RevocationStore: Send + Sync + 'static {
     /// Revokes one token by `jti` until `expires_at` (the token's `exp`).
     fn revoke_token<'a>(&'a self, jti: &'a str, expires_at: u64) -> StoreFuture<'a, ()>;
 
+    /// Marks a refresh token's `jti` as used, atomically: `true` the first time, `false` if it was
+    /// used (or revoked) before. Refresh rotation relies on this to detect reuse even when two
+    /// requests race with the same token.
+    fn consume<'a>(&'a self, jti: &'a str, expires_at: u64) -> StoreFuture<'a, bool>;
+
     /// Revokes every token of a refresh family until `expires_at`.
     fn revoke_family<'a>(&'a self, family: &'a str, expires_at: u64) -> StoreFuture<'a, ()>;
 
@@ -226,6 +231,47 @@ impl InMemoryRevocation {
         Ok(())
     }
 
+    /// Forgets everything (used by stores that mirror a shared store locally).
+    pub fn clear(&self) {
+        if let Ok(mut st) = self.state.write() {
+            *st = State::default();
+            self.len.store(0, Ordering::Relaxed);
+        }
+    }
+
+    /// Records a revoked `jti` synchronously.
+    pub fn check_insert_token(&self, jti: &str, expires_at: u64) -> Result<(), StoreError> {
+        self.insert(|st, _| {
+            let e = st.tokens.entry(jti.into()).or_insert(expires_at);
+            *e = (*e).max(expires_at);
+        })
+    }
+
+    /// Records a revoked family synchronously.
+    pub fn check_insert_family(&self, family: &str, expires_at: u64) -> Result<(), StoreError> {
+        self.insert(|st, _| {
+            let e = st.families.entry(family.into()).or_insert(expires_at);
+            *e = (*e).max(expires_at);
+        })
+    }
+
+    /// Records a per-user "not before" stamp synchronously (the larger stamp wins).
+    pub fn check_insert_user(
+        &self,
+        user_id: &str,
+        before: u64,
+        expires_at: u64,
+    ) -> Result<(), StoreError> {
+        self.insert(|st, _| {
+            let e = st
+                .users
+                .entry(user_id.into())
+                .or_insert((before, expires_at));
+            e.0 = e.0.max(before);
+            e.1 = e.1.max(expires_at);
+        })
+    }
+
     /// The synchronous check behind [`RevocationStore::is_revoked`].
     pub fn check(&self, t: TokenRef<'_>) -> Result<bool, StoreError> {
         if self.len.load(Ordering::Relaxed) == 0 {
@@ -262,15 +308,23 @@ impl RevocationStore for InMemoryRevocation {
     }
 
     fn revoke_token<'a>(&'a self, jti: &'a str, expires_at: u64) -> StoreFuture<'a, ()> {
-        StoreFuture::ready(self.insert(|st, _| {
-            st.tokens.insert(jti.into(), expires_at);
-        }))
+        StoreFuture::ready(self.check_insert_token(jti, expires_at))
+    }
+
+    fn consume<'a>(&'a self, jti: &'a str, expires_at: u64) -> StoreFuture<'a, bool> {
+        let mut first = false;
+        let r = self.insert(|st, now| {
+            let live = st.tokens.get(jti).is_some_and(|e| *e >= now);
+            if !live {
+                st.tokens.insert(jti.into(), expires_at);
+                first = true;
+            }
+        });
+        StoreFuture::ready(r.map(|()| first))
     }
 
     fn revoke_family<'a>(&'a self, family: &'a str, expires_at: u64) -> StoreFuture<'a, ()> {
-        StoreFuture::ready(self.insert(|st, _| {
-            st.families.insert(family.into(), expires_at);
-        }))
+        StoreFuture::ready(self.check_insert_family(family, expires_at))
     }
 
     fn revoke_user_before<'a>(
@@ -279,14 +333,7 @@ impl RevocationStore for InMemoryRevocation {
         before: u64,
         expires_at: u64,
     ) -> StoreFuture<'a, ()> {
-        StoreFuture::ready(self.insert(|st, _| {
-            let e = st
-                .users
-                .entry(user_id.into())
-                .or_insert((before, expires_at));
-            e.0 = e.0.max(before);
-            e.1 = e.1.max(expires_at);
-        }))
+        StoreFuture::ready(self.check_insert_user(user_id, before, expires_at))
     }
 }
 
@@ -325,6 +372,11 @@ mod tests {
             .is_revoked(t(Some("b"), "u", Some(now), None))
             .await
             .unwrap());
+        assert!(s.consume("r1", now + 60).await.unwrap(), "first use");
+        assert!(
+            !s.consume("r1", now + 60).await.unwrap(),
+            "second use is reuse"
+        );
         s.revoke_family("f1", now + 60).await.unwrap();
         assert!(s
             .is_revoked(t(Some("c"), "u", Some(now), Some("f1")))

@@ -11,6 +11,7 @@
 
 mod issue;
 mod keys;
+mod lifecycle;
 mod verify;
 
 use std::fmt;

@@ -333,11 +333,10 @@ impl JwtBackend {
             (Some(a), false) if !a.matches(&self.s.audiences) => return Err(Reason::WrongAudience),
             _ => {}
         }
-        let ok = match (kind, c.token_type.as_deref()) {
-            (TokenKind::Access, None | Some("access")) => true,
-            (TokenKind::Refresh, Some("refresh")) => true,
-            _ => false,
-        };
+        let ok = matches!(
+            (kind, c.token_type.as_deref()),
+            (TokenKind::Access, None | Some("access")) | (TokenKind::Refresh, Some("refresh"))
+        );
         if !ok {
             return Err(Reason::WrongTokenType);
         }

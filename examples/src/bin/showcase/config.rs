@@ -106,7 +106,7 @@ pub fn parse_api_keys(spec: &str) -> Result<ApiKeys, EnvError> {
             .map(str::trim)
             .filter(|p| !p.is_empty())
             .collect();
-        keys = keys.add(
+        keys = keys.with_key(
             ApiKey::new(key.trim())
                 .permissions(perms)
                 .name(format!("key{}", i + 1)),
@@ -162,7 +162,7 @@ pub fn from_env() -> Result<Settings, EnvError> {
         None => {
             let key = format!("sk-demo-{}", random_token(18)?);
             (
-                ApiKeys::new().add(
+                ApiKeys::new().with_key(
                     ApiKey::new(key.clone())
                         .permissions(["articles.read"])
                         .name("demo"),

@@ -1,0 +1,406 @@
+//! Ready-made token endpoints to mount under a path of your choice:
+//!
+//! | route | does |
+//! |---|---|
+//! | `POST {path}/token` | `{"username","password"}` checked by your [`CredentialsVerifier`]; answers `{"access_token","refresh_token","token_type":"bearer","expires_in"}` |
+//! | `POST {path}/refresh` | refresh token from the JSON body (`{"refresh_token"}`), the `X-Refresh-Token` header or the refresh cookie; rotates it (reuse revokes the family) |
+//! | `POST {path}/logout` | revokes the presented access token and, when given, the refresh token and its family |
+//! | `POST {path}/logout-all` | revokes every token of the user issued until now |
+//! | `GET {path}/me` | the identity as JSON |
+//!
+//! **Cookies.** With [`AuthEndpoints::cookies`], tokens are also set as `HttpOnly` cookies
+//! (`Secure` and `SameSite=Strict` by default); configure the JWT backend to read the access
+//! cookie with `JwtConfig::cookie(name)`. Browsers send cookies with cross-site requests, so a
+//! cookie-authenticated app must defend against CSRF: keep `SameSite=Strict` (or `Lax` for
+//! top-level navigation), and for state-changing requests from other origins use a double-submit
+//! token (a non-HttpOnly cookie echoed in a header that your guard compares) or keep the token
+//! in the `Authorization` header only.
+//!
+//! ```no_run
+//! use actix_web::{App, HttpServer};
+//! use auth_actix::prelude::*;
+//! use auth_actix::endpoints::{AuthEndpoints, CredentialsVerifier};
+//! use auth_actix::core::password::verify_user_password;
+//!
+//! #[derive(AuthUser, Clone)]
+//! struct User { id: i64, username: String, password_hash: String }
+//!
+//! struct Users(Vec<User>);
+//!
+//! impl CredentialsVerifier for Users {
+//!     type User = User;
+//!     async fn verify(&self, username: &str, password: &str) -> Result<Option<User>, UserLoadError> {
+//!         let user = self.0.iter().find(|u| u.username == username);
+//!         // Same Argon2 work whether the user exists or not: names cannot be probed by timing.
+//!         let ok = verify_user_password(user.map(|u| u.password_hash.as_str()), password);
+//!         Ok(user.filter(|_| ok).cloned())
+//!     }
+//! }
+//!
+//! # async fn run(auth: AuthConfig) -> std::io::Result<()> {
+//! let endpoints = AuthEndpoints::new(Users(vec![]));
+//! HttpServer::new(move || App::new().app_data(auth.clone()).service(endpoints.scope("/auth")))
+//!     .bind("127.0.0.1:8080")?
+//!     .run()
+//!     .await
+//! # }
+//! ```
+
+use std::future::Future;
+use std::sync::Arc;
+
+use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use auth_core::jwt::{JwtBackend, TokenPair};
+use auth_core::{AuthError, AuthUser, Reason};
+use serde::{Deserialize, Serialize};
+
+use crate::config::{AuthConfig, UserLoadError};
+use crate::extract::AuthContext;
+use crate::flow;
+use crate::parts::ActixRequest;
+use crate::response::AuthFailure;
+
+/// Checks a user name and password for `POST /token`.
+pub trait CredentialsVerifier: Send + Sync + 'static {
+    /// The user type tokens are issued for.
+    type User: AuthUser;
+
+    /// `Ok(Some(user))` when the credentials are right, `Ok(None)` when not (401), `Err` when
+    /// the user store cannot answer (503). Use [`auth_core::password::verify_user_password`] so
+    /// that unknown users cost the same time as wrong passwords.
+    fn verify(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> impl Future<Output = Result<Option<Self::User>, UserLoadError>>;
+}
+
+/// Cookie delivery of the tokens.
+#[derive(Debug, Clone)]
+pub struct CookieSettings {
+    access: String,
+    refresh: String,
+    secure: bool,
+    same_site: SameSite,
+    path: String,
+}
+
+impl Default for CookieSettings {
+    fn default() -> Self {
+        CookieSettings {
+            access: "access_token".into(),
+            refresh: "refresh_token".into(),
+            secure: true,
+            same_site: SameSite::Strict,
+            path: "/".into(),
+        }
+    }
+}
+
+impl CookieSettings {
+    /// `access_token` and `refresh_token`, `HttpOnly`, `Secure`, `SameSite=Strict`, path `/`.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Cookie names (default `access_token`, `refresh_token`).
+    pub fn names(mut self, access: impl Into<String>, refresh: impl Into<String>) -> Self {
+        self.access = access.into();
+        self.refresh = refresh.into();
+        self
+    }
+
+    /// Sends cookies over plain HTTP too. For local development only.
+    pub fn dangerous_insecure(mut self) -> Self {
+        self.secure = false;
+        self
+    }
+
+    /// The `SameSite` attribute (default `Strict`).
+    pub fn same_site(mut self, same_site: SameSite) -> Self {
+        self.same_site = same_site;
+        self
+    }
+
+    /// The cookie path (default `/`).
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.path = path.into();
+        self
+    }
+
+    fn cookie(&self, name: &str, value: String, max_age: u64) -> Cookie<'static> {
+        Cookie::build(name.to_owned(), value)
+            .http_only(true)
+            .secure(self.secure)
+            .same_site(self.same_site)
+            .path(self.path.clone())
+            .max_age(CookieDuration::seconds(
+                i64::try_from(max_age).unwrap_or(i64::MAX),
+            ))
+            .finish()
+    }
+
+    fn removal(&self, name: &str) -> Cookie<'static> {
+        let mut c = self.cookie(name, String::new(), 0);
+        c.make_removal();
+        c
+    }
+}
+
+/// The token endpoints, generic over your credentials verifier.
+pub struct AuthEndpoints<V> {
+    verifier: Arc<V>,
+    cookies: Option<Arc<CookieSettings>>,
+}
+
+impl<V> Clone for AuthEndpoints<V> {
+    fn clone(&self) -> Self {
+        AuthEndpoints {
+            verifier: self.verifier.clone(),
+            cookies: self.cookies.clone(),
+        }
+    }
+}
+
+impl<V> std::fmt::Debug for AuthEndpoints<V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthEndpoints")
+            .field("cookies", &self.cookies)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Deserialize)]
+struct Login {
+    username: String,
+    password: String,
+}
+
+#[derive(Deserialize, Default)]
+struct RefreshBody {
+    refresh_token: Option<String>,
+}
+
+/// The body of a successful `/token` or `/refresh`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TokenResponse {
+    /// The access token.
+    pub access_token: String,
+    /// The refresh token.
+    pub refresh_token: String,
+    /// Always `"bearer"`.
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+}
+
+fn jwt_of(req: &HttpRequest) -> Result<(AuthConfig, Arc<JwtBackend>), AuthFailure> {
+    let cfg = flow::config(req)?.clone();
+    let jwt = cfg.jwt().cloned().ok_or_else(|| {
+        tracing::error!("the token endpoints need a JWT backend: add .jwt(..) to the AuthConfig");
+        flow::failure(
+            &cfg,
+            req,
+            AuthError::Misconfigured("<no JWT backend>".into()),
+        )
+    })?;
+    Ok((cfg, jwt))
+}
+
+impl<V: CredentialsVerifier> AuthEndpoints<V> {
+    /// Endpoints that check passwords with `verifier`.
+    pub fn new(verifier: V) -> Self {
+        AuthEndpoints {
+            verifier: Arc::new(verifier),
+            cookies: None,
+        }
+    }
+
+    /// Also delivers (and clears) the tokens as cookies.
+    pub fn cookies(mut self, settings: CookieSettings) -> Self {
+        self.cookies = Some(Arc::new(settings));
+        self
+    }
+
+    /// The endpoints as an actix scope at `path` (e.g. `"/auth"`).
+    pub fn scope(&self, path: &str) -> actix_web::Scope {
+        let (login, refresh, logout) = (self.clone(), self.clone(), self.clone());
+        web::scope(path)
+            .route(
+                "/token",
+                web::post().to(move |req: HttpRequest, body: web::Json<Login>| {
+                    let this = login.clone();
+                    async move { this.token(req, body.into_inner()).await }
+                }),
+            )
+            .route(
+                "/refresh",
+                web::post().to(
+                    move |req: HttpRequest, body: Option<web::Json<RefreshBody>>| {
+                        let this = refresh.clone();
+                        async move {
+                            this.refresh(req, body.map(|b| b.into_inner()).unwrap_or_default())
+                                .await
+                        }
+                    },
+                ),
+            )
+            .route(
+                "/logout",
+                web::post().to(
+                    move |req: HttpRequest,
+                          ctx: AuthContext,
+                          body: Option<web::Json<RefreshBody>>| {
+                        let this = logout.clone();
+                        async move {
+                            this.logout(req, ctx, body.map(|b| b.into_inner()).unwrap_or_default())
+                                .await
+                        }
+                    },
+                ),
+            )
+            .route("/logout-all", web::post().to(logout_all))
+            .route("/me", web::get().to(me))
+    }
+
+    fn tokens_response(
+        &self,
+        pair: TokenPair,
+        jwt: &JwtBackend,
+        status: StatusCode,
+    ) -> HttpResponse {
+        let mut res = HttpResponse::build(status);
+        res.insert_header(("Cache-Control", "no-store"));
+        if let Some(c) = &self.cookies {
+            res.cookie(c.cookie(&c.access, pair.access.token.clone(), jwt.access_ttl()));
+            res.cookie(c.cookie(&c.refresh, pair.refresh.token.clone(), jwt.refresh_ttl()));
+        }
+        let expires_in = pair.access.expires_at.saturating_sub(pair.access.issued_at);
+        res.json(TokenResponse {
+            access_token: pair.access.token,
+            refresh_token: pair.refresh.token,
+            token_type: "bearer".into(),
+            expires_in,
+        })
+    }
+
+    async fn token(&self, req: HttpRequest, login: Login) -> Result<HttpResponse, AuthFailure> {
+        let (cfg, jwt) = jwt_of(&req)?;
+        let user = match self.verifier.verify(&login.username, &login.password).await {
+            Ok(Some(u)) => u,
+            Ok(None) => {
+                tracing::info!(
+                    path = req.path(),
+                    outcome = "login_refused",
+                    "invalid username or password"
+                );
+                return Err(flow::failure(
+                    &cfg,
+                    &req,
+                    AuthError::Unauthenticated(Reason::Other(
+                        "invalid username or password".into(),
+                    )),
+                ));
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "credentials verifier failed");
+                return Err(flow::failure(
+                    &cfg,
+                    &req,
+                    AuthError::Unavailable(e.to_string().into()),
+                ));
+            }
+        };
+        if !user.is_active() {
+            return Err(flow::failure(
+                &cfg,
+                &req,
+                AuthError::Unauthenticated(Reason::Other("the account is inactive".into())),
+            ));
+        }
+        let pair = jwt.issue_pair(&user).map_err(|e| {
+            flow::failure(&cfg, &req, AuthError::Misconfigured(e.to_string().into()))
+        })?;
+        Ok(self.tokens_response(pair, &jwt, StatusCode::OK))
+    }
+
+    fn refresh_token_of(&self, req: &HttpRequest, body: RefreshBody) -> Option<String> {
+        body.refresh_token
+            .filter(|t| !t.is_empty())
+            .or_else(|| {
+                req.headers()
+                    .get("x-refresh-token")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned)
+            })
+            .or_else(|| {
+                let c = self.cookies.as_ref()?;
+                auth_core::RequestParts::cookie(&ActixRequest(req), &c.refresh).map(str::to_owned)
+            })
+    }
+
+    async fn refresh(
+        &self,
+        req: HttpRequest,
+        body: RefreshBody,
+    ) -> Result<HttpResponse, AuthFailure> {
+        let (cfg, jwt) = jwt_of(&req)?;
+        let Some(token) = self.refresh_token_of(&req, body) else {
+            return Err(flow::failure(
+                &cfg,
+                &req,
+                AuthError::Unauthenticated(Reason::MissingCredentials),
+            ));
+        };
+        match jwt.refresh(&token).await {
+            Ok(pair) => Ok(self.tokens_response(pair, &jwt, StatusCode::OK)),
+            Err(e) => {
+                tracing::info!(path = req.path(), outcome = "refresh_refused", reason = %e);
+                Err(flow::failure(&cfg, &req, e))
+            }
+        }
+    }
+
+    async fn logout(
+        &self,
+        req: HttpRequest,
+        ctx: AuthContext,
+        body: RefreshBody,
+    ) -> Result<HttpResponse, AuthFailure> {
+        let (cfg, jwt) = jwt_of(&req)?;
+        let refresh = self.refresh_token_of(&req, body);
+        jwt.logout(Some(&ctx), refresh.as_deref())
+            .await
+            .map_err(|e| flow::failure(&cfg, &req, e))?;
+        let mut res = HttpResponse::NoContent();
+        if let Some(c) = &self.cookies {
+            res.cookie(c.removal(&c.access));
+            res.cookie(c.removal(&c.refresh));
+        }
+        Ok(res.finish())
+    }
+}
+
+async fn logout_all(req: HttpRequest, ctx: AuthContext) -> Result<HttpResponse, AuthFailure> {
+    let (cfg, jwt) = jwt_of(&req)?;
+    jwt.logout_all(ctx.user_id())
+        .await
+        .map_err(|e| flow::failure(&cfg, &req, e))?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn me(ctx: AuthContext) -> HttpResponse {
+    let mut permissions: Vec<String> = ctx.permissions().iter().collect();
+    permissions.sort();
+    HttpResponse::Ok().json(serde_json::json!({
+        "user_id": ctx.user_id(),
+        "name": ctx.name(),
+        "backend": ctx.backend(),
+        "roles": ctx.roles().collect::<Vec<_>>(),
+        "permissions": permissions,
+        "is_staff": ctx.is_staff(),
+        "is_superuser": ctx.is_superuser(),
+    }))
+}

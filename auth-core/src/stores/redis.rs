@@ -1,0 +1,466 @@
+//! [`RedisRevocation`]: revocations shared by every instance through Redis.
+//!
+//! Every revocation is a Redis key that expires with the token it concerns
+//! (`{prefix}:t:{jti}`, `{prefix}:f:{family}`, `{prefix}:u:{user}` holding the "not before"
+//! stamp), so nothing grows without bound, and is announced on the channel `{prefix}:events`.
+//!
+//! **No round trip per request.** Each instance keeps the small set of revoked, unexpired ids in
+//! memory: filled from Redis when it (re)subscribes, then kept current by the channel. A check is
+//! a local lookup; a revocation made on one instance is seen by the others as soon as the message
+//! arrives (milliseconds on a LAN).
+//!
+//! **While the connection is down** the local set may miss revocations made elsewhere, so it is
+//! not trusted: every check goes to Redis directly, bounded by the configured timeout. If Redis
+//! cannot answer, the check fails and the request is refused with 503 (fail closed), unless the
+//! store was built with [`RedisRevocation::dangerous_fail_open`]. A background task reconnects
+//! (backing off up to one second), re-reads the set and trusts it again.
+
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use futures_util::StreamExt as _;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{AsyncCommands, Client};
+use tokio::sync::OnceCell;
+
+use super::{ttl, DEFAULT_TIMEOUT};
+use crate::revocation::{InMemoryRevocation, RevocationStore, StoreError, StoreFuture, TokenRef};
+
+const NAME: &str = "redis";
+
+fn err(e: impl fmt::Display) -> StoreError {
+    StoreError::new(NAME, e.to_string())
+}
+
+/// Keeps the larger "not before" stamp and the later expiry.
+const MAX_STAMP: &str = r"
+local v = redis.call('GET', KEYS[1])
+if (not v) or tonumber(v) < tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+else
+  local t = redis.call('TTL', KEYS[1])
+  if t < tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+end
+return 1";
+
+struct Shared {
+    client: Client,
+    conn: OnceCell<ConnectionManager>,
+    prefix: String,
+    channel: String,
+    timeout: Duration,
+    fail_open: bool,
+    mirror: InMemoryRevocation,
+    /// Whether `mirror` is complete and current (subscribed and resynchronised).
+    synced: AtomicBool,
+}
+
+/// The Redis revocation store (feature `redis`).
+///
+/// ```no_run
+/// # async fn f() -> Result<(), auth_core::StoreError> {
+/// use auth_core::stores::redis::RedisRevocation;
+/// let store = RedisRevocation::new("redis://127.0.0.1:6379")?.prefix("myapp:auth").start();
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct RedisRevocation {
+    shared: Arc<Shared>,
+}
+
+impl fmt::Debug for RedisRevocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisRevocation")
+            .field("prefix", &self.shared.prefix)
+            .field("timeout", &self.shared.timeout)
+            .field("fail_open", &self.shared.fail_open)
+            .field("synced", &self.shared.synced.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`RedisRevocation`].
+#[derive(Debug)]
+pub struct RedisRevocationBuilder {
+    client: Client,
+    prefix: String,
+    timeout: Duration,
+    fail_open: bool,
+    mirror_capacity: usize,
+}
+
+impl RedisRevocation {
+    /// A store for the Redis at `url` (`redis://host:port/db`). Nothing is connected yet: the
+    /// connection is made on first use and re-made whenever it is lost.
+    #[allow(clippy::new_ret_no_self)]
+    pub fn new(url: &str) -> Result<RedisRevocationBuilder, StoreError> {
+        Ok(RedisRevocationBuilder {
+            client: Client::open(url).map_err(err)?,
+            prefix: "auth".into(),
+            timeout: DEFAULT_TIMEOUT,
+            fail_open: false,
+            mirror_capacity: InMemoryRevocation::DEFAULT_CAPACITY,
+        })
+    }
+
+    /// Whether the local set is trusted now (subscribed and resynchronised).
+    pub fn is_synced(&self) -> bool {
+        self.shared.synced.load(Ordering::Acquire)
+    }
+
+    /// Waits until the local set is trusted, or `limit` passes; returns whether it is.
+    pub async fn wait_synced(&self, limit: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + limit;
+        while !self.is_synced() {
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        true
+    }
+}
+
+impl RedisRevocationBuilder {
+    /// Key and channel prefix (default `auth`): instances sharing a prefix share revocations.
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// How long a direct query may take before the request fails closed (default 500 ms).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Bound on the local set (default 1,000,000 entries).
+    pub fn mirror_capacity(mut self, capacity: usize) -> Self {
+        self.mirror_capacity = capacity;
+        self
+    }
+
+    /// When Redis cannot answer, let tokens through instead of answering 503. Revoked tokens are
+    /// then accepted while Redis is down: use only where availability beats revocation.
+    pub fn dangerous_fail_open(mut self) -> Self {
+        tracing::warn!("RedisRevocation is configured to FAIL OPEN: revoked tokens are accepted while Redis is unreachable");
+        self.fail_open = true;
+        self
+    }
+
+    /// Builds the store and starts the background task that follows the channel. Must be
+    /// called inside a Tokio runtime (e.g. in `#[actix_web::main]`).
+    pub fn start(self) -> RedisRevocation {
+        let channel = format!("{}:events", self.prefix);
+        let shared = Arc::new(Shared {
+            client: self.client,
+            conn: OnceCell::new(),
+            prefix: self.prefix,
+            channel,
+            timeout: self.timeout,
+            fail_open: self.fail_open,
+            mirror: InMemoryRevocation::with_capacity(self.mirror_capacity),
+            synced: AtomicBool::new(false),
+        });
+        tokio::spawn(follow(Arc::downgrade(&shared)));
+        RedisRevocation { shared }
+    }
+}
+
+impl Shared {
+    async fn conn(&self) -> Result<ConnectionManager, StoreError> {
+        let cfg = ConnectionManagerConfig::new()
+            .set_connection_timeout(self.timeout)
+            .set_response_timeout(self.timeout)
+            .set_number_of_retries(1);
+        let conn = tokio::time::timeout(
+            self.timeout,
+            self.conn
+                .get_or_try_init(|| ConnectionManager::new_with_config(self.client.clone(), cfg)),
+        )
+        .await
+        .map_err(|_| err("connection timed out"))?
+        .map_err(err)?;
+        Ok(conn.clone())
+    }
+
+    fn key(&self, kind: char, id: &str) -> String {
+        format!("{}:{kind}:{id}", self.prefix)
+    }
+
+    async fn bounded<T>(
+        &self,
+        f: impl std::future::Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        tokio::time::timeout(self.timeout, f)
+            .await
+            .map_err(|_| err(format!("no answer within {:?}", self.timeout)))?
+    }
+
+    /// Sets `key` with a TTL and announces `event`, atomically.
+    async fn write(&self, key: String, expires_at: u64, event: String) -> Result<(), StoreError> {
+        self.bounded(async {
+            let mut c = self.conn().await?;
+            redis::pipe()
+                .atomic()
+                .set_ex(&key, 1, ttl(expires_at))
+                .ignore()
+                .publish(&self.channel, event)
+                .ignore()
+                .query_async::<()>(&mut c)
+                .await
+                .map_err(err)
+        })
+        .await
+    }
+
+    async fn check_remote(&self, t: TokenRef<'_>) -> Result<bool, StoreError> {
+        self.bounded(async {
+            let mut c = self.conn().await?;
+            let mut keys = Vec::with_capacity(3);
+            if let Some(j) = t.jti {
+                keys.push(self.key('t', j));
+            }
+            if let Some(f) = t.family {
+                keys.push(self.key('f', f));
+            }
+            keys.push(self.key('u', t.user_id));
+            let values: Vec<Option<u64>> = redis::cmd("MGET")
+                .arg(&keys)
+                .query_async(&mut c)
+                .await
+                .map_err(err)?;
+            let (user, rest) = values
+                .split_last()
+                .map_or((None, &[][..]), |(u, r)| (*u, r));
+            if rest.iter().any(Option::is_some) {
+                return Ok(true);
+            }
+            Ok(user.is_some_and(|nbf| t.issued_at.is_none_or(|iat| iat < nbf)))
+        })
+        .await
+    }
+
+    fn apply(&self, event: &str) {
+        let mut parts = event.splitn(3, ' ');
+        let (Some(kind), Some(exp), Some(rest)) = (parts.next(), parts.next(), parts.next()) else {
+            return;
+        };
+        let Ok(exp) = exp.parse::<u64>() else { return };
+        let r = match kind {
+            "t" => self.mirror.check_insert_token(rest, exp),
+            "f" => self.mirror.check_insert_family(rest, exp),
+            "u" => match rest.split_once(' ') {
+                Some((nbf, user)) => match nbf.parse::<u64>() {
+                    Ok(nbf) => self.mirror.check_insert_user(user, nbf, exp),
+                    Err(_) => return,
+                },
+                None => return,
+            },
+            _ => return,
+        };
+        if let Err(e) = r {
+            // The local set is full: stop trusting it rather than miss a revocation.
+            tracing::error!(error = %e, "redis revocation mirror is full; checks go to Redis directly");
+            self.synced.store(false, Ordering::Release);
+        }
+    }
+
+    /// Re-reads every revocation from Redis into the local set.
+    async fn resync(&self) -> Result<(), StoreError> {
+        let mut c = self.conn().await?;
+        self.mirror.clear();
+        let pattern = format!("{}:*", self.prefix);
+        let keys: Vec<String> = {
+            let mut iter = c.scan_match::<_, String>(&pattern).await.map_err(err)?;
+            let mut keys = Vec::new();
+            while let Some(k) = iter.next().await {
+                keys.push(k);
+            }
+            keys
+        };
+        let now = crate::time::now();
+        for chunk in keys.chunks(500) {
+            let mut pipe = redis::pipe();
+            for k in chunk {
+                pipe.get(k).ttl(k);
+            }
+            let answers: Vec<(Option<u64>, i64)> = pipe.query_async(&mut c).await.map_err(err)?;
+            for (k, (value, ttl)) in chunk.iter().zip(answers) {
+                let Some(rest) = k
+                    .strip_prefix(&self.prefix)
+                    .and_then(|r| r.strip_prefix(':'))
+                else {
+                    continue;
+                };
+                let exp = now + ttl.max(1) as u64;
+                let r = match rest.split_once(':') {
+                    Some(("t", id)) => self.mirror.check_insert_token(id, exp),
+                    Some(("f", id)) => self.mirror.check_insert_family(id, exp),
+                    Some(("u", id)) => match value {
+                        Some(nbf) => self.mirror.check_insert_user(id, nbf, exp),
+                        None => Ok(()),
+                    },
+                    _ => Ok(()),
+                };
+                r?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The background task: subscribe, resynchronise, follow the channel; on any failure stop
+/// trusting the local set, back off and start again. Ends when the store is dropped.
+async fn follow(weak: Weak<Shared>) {
+    let mut backoff = Duration::from_millis(50);
+    loop {
+        let Some(shared) = weak.upgrade() else { return };
+        let client = shared.client.clone();
+        let channel = shared.channel.clone();
+        drop(shared);
+        let outcome: Result<(), StoreError> = async {
+            let mut pubsub = client.get_async_pubsub().await.map_err(err)?;
+            pubsub.subscribe(&channel).await.map_err(err)?;
+            {
+                let shared = weak.upgrade().ok_or_else(|| err("dropped"))?;
+                shared.resync().await?;
+                shared.synced.store(true, Ordering::Release);
+            }
+            let mut messages = pubsub.on_message();
+            loop {
+                match tokio::time::timeout(Duration::from_secs(1), messages.next()).await {
+                    Err(_) => {
+                        if weak.strong_count() == 0 {
+                            return Ok(());
+                        }
+                    }
+                    Ok(None) => return Err(err("subscription closed")),
+                    Ok(Some(msg)) => {
+                        let Some(shared) = weak.upgrade() else {
+                            return Ok(());
+                        };
+                        if let Ok(payload) = msg.get_payload::<String>() {
+                            shared.apply(&payload);
+                        }
+                    }
+                }
+            }
+        }
+        .await;
+        let Some(shared) = weak.upgrade() else { return };
+        shared.synced.store(false, Ordering::Release);
+        drop(shared);
+        match outcome {
+            Ok(()) => return,
+            Err(e) => {
+                tracing::warn!(error = %e, "redis revocation channel lost; checking Redis directly until it is back");
+            }
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(1));
+    }
+}
+
+impl RevocationStore for RedisRevocation {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn is_revoked<'a>(&'a self, token: TokenRef<'a>) -> StoreFuture<'a, bool> {
+        let s = &self.shared;
+        if s.synced.load(Ordering::Acquire) {
+            return StoreFuture::ready(s.mirror.check(token));
+        }
+        StoreFuture::boxed(async move {
+            match s.check_remote(token).await {
+                Err(e) if s.fail_open => {
+                    tracing::warn!(error = %e, "redis unreachable: FAILING OPEN as configured");
+                    Ok(false)
+                }
+                r => r,
+            }
+        })
+    }
+
+    fn revoke_token<'a>(&'a self, jti: &'a str, expires_at: u64) -> StoreFuture<'a, ()> {
+        let s = &self.shared;
+        StoreFuture::boxed(async move {
+            s.write(s.key('t', jti), expires_at, format!("t {expires_at} {jti}"))
+                .await?;
+            s.mirror.check_insert_token(jti, expires_at)
+        })
+    }
+
+    fn consume<'a>(&'a self, jti: &'a str, expires_at: u64) -> StoreFuture<'a, bool> {
+        let s = &self.shared;
+        StoreFuture::boxed(async move {
+            let first = s
+                .bounded(async {
+                    let mut c = s.conn().await?;
+                    let set: Option<String> = redis::cmd("SET")
+                        .arg(s.key('t', jti))
+                        .arg(1)
+                        .arg("NX")
+                        .arg("EX")
+                        .arg(ttl(expires_at))
+                        .query_async(&mut c)
+                        .await
+                        .map_err(err)?;
+                    if set.is_some() {
+                        let _: () = c
+                            .publish(&s.channel, format!("t {expires_at} {jti}"))
+                            .await
+                            .map_err(err)?;
+                    }
+                    Ok(set.is_some())
+                })
+                .await?;
+            s.mirror.check_insert_token(jti, expires_at)?;
+            Ok(first)
+        })
+    }
+
+    fn revoke_family<'a>(&'a self, family: &'a str, expires_at: u64) -> StoreFuture<'a, ()> {
+        let s = &self.shared;
+        StoreFuture::boxed(async move {
+            s.write(
+                s.key('f', family),
+                expires_at,
+                format!("f {expires_at} {family}"),
+            )
+            .await?;
+            s.mirror.check_insert_family(family, expires_at)
+        })
+    }
+
+    fn revoke_user_before<'a>(
+        &'a self,
+        user_id: &'a str,
+        before: u64,
+        expires_at: u64,
+    ) -> StoreFuture<'a, ()> {
+        let s = &self.shared;
+        StoreFuture::boxed(async move {
+            s.bounded(async {
+                let mut c = s.conn().await?;
+                redis::Script::new(MAX_STAMP)
+                    .key(s.key('u', user_id))
+                    .arg(before)
+                    .arg(ttl(expires_at))
+                    .invoke_async::<()>(&mut c)
+                    .await
+                    .map_err(err)?;
+                let _: () = c
+                    .publish(&s.channel, format!("u {expires_at} {before} {user_id}"))
+                    .await
+                    .map_err(err)?;
+                Ok(())
+            })
+            .await?;
+            s.mirror.check_insert_user(user_id, before, expires_at)
+        })
+    }
+}

@@ -1,0 +1,260 @@
+//! [`SqlRevocation`]: revocations in a SQL table through sqlx: SQLite (feature `sqlite`, an
+//! embedded file or memory) or PostgreSQL (feature `postgres`).
+//!
+//! The table `auth_revocations` is created if missing. Each row carries the time after which it
+//! can be forgotten; expired rows are purged at most once a minute, on writes. A check is one
+//! indexed query, bounded by the configured timeout: a database that cannot answer makes the
+//! request fail closed (503).
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, AnyQueryResult};
+use sqlx::AnyPool;
+
+use super::DEFAULT_TIMEOUT;
+use crate::revocation::{RevocationStore, StoreError, StoreFuture, TokenRef};
+
+const NAME: &str = "sql";
+
+fn err(e: impl fmt::Display) -> StoreError {
+    StoreError::new(NAME, e.to_string())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// The SQL revocation store.
+///
+/// ```no_run
+/// # async fn f() -> Result<(), auth_core::StoreError> {
+/// use auth_core::stores::sql::SqlRevocation;
+/// let embedded = SqlRevocation::connect("sqlite://revocations.db?mode=rwc").await?;
+/// let in_memory = SqlRevocation::connect("sqlite::memory:").await?;
+/// let shared = SqlRevocation::connect("postgres://postgres@127.0.0.1/test").await?;
+/// # Ok(()) }
+/// ```
+pub struct SqlRevocation {
+    pool: AnyPool,
+    dialect: Dialect,
+    timeout: Duration,
+    last_purge: AtomicU64,
+}
+
+impl fmt::Debug for SqlRevocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqlRevocation")
+            .field("dialect", &self.dialect)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+const CREATE: &str = "CREATE TABLE IF NOT EXISTS auth_revocations (
+    kind TEXT NOT NULL,
+    id TEXT NOT NULL,
+    not_before BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    PRIMARY KEY (kind, id)
+)";
+const INDEX: &str =
+    "CREATE INDEX IF NOT EXISTS auth_revocations_expires ON auth_revocations (expires_at)";
+const CHECK: &str = "SELECT COUNT(*) FROM auth_revocations WHERE expires_at >= $1 AND (
+    (kind = 't' AND id = $2) OR (kind = 'f' AND id = $3) OR (kind = 'u' AND id = $4 AND not_before > $5))";
+
+impl SqlRevocation {
+    /// Connects (with the default 500 ms timeout) and creates the table if missing.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with_timeout(url, DEFAULT_TIMEOUT).await
+    }
+
+    /// Connects with a timeout for every operation.
+    ///
+    /// The pool connects lazily: a database that is down now makes checks fail (503) until it is
+    /// back, and the table is created on the first successful connection.
+    pub async fn connect_with_timeout(url: &str, timeout: Duration) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let dialect = if url.starts_with("sqlite:") {
+            Dialect::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Dialect::Postgres
+        } else {
+            return Err(err("the URL must start with sqlite: or postgres:"));
+        };
+        let memory = dialect == Dialect::Sqlite && url.contains(":memory:");
+        let mut opts = AnyPoolOptions::new().acquire_timeout(timeout);
+        if memory {
+            // Each SQLite connection to :memory: is its own database: keep exactly one, forever.
+            opts = opts
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None);
+        } else {
+            opts = opts.max_connections(8);
+        }
+        let pool = opts.connect_lazy(url).map_err(err)?;
+        let store = SqlRevocation {
+            pool,
+            dialect,
+            timeout,
+            last_purge: AtomicU64::new(0),
+        };
+        // Create the table now when the database is reachable; otherwise on the first write.
+        if let Err(e) = store.migrate().await {
+            tracing::warn!(error = %e, "revocation table not created yet; the database is unreachable");
+        }
+        Ok(store)
+    }
+
+    /// Creates the table and index if missing.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        self.bounded(async {
+            sqlx::query(CREATE).execute(&self.pool).await.map_err(err)?;
+            sqlx::query(INDEX).execute(&self.pool).await.map_err(err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn bounded<T>(
+        &self,
+        f: impl std::future::Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        tokio::time::timeout(self.timeout, f)
+            .await
+            .map_err(|_| err(format!("no answer within {:?}", self.timeout)))?
+    }
+
+    fn upsert(&self) -> &'static str {
+        match self.dialect {
+            Dialect::Sqlite => "INSERT INTO auth_revocations (kind, id, not_before, expires_at) VALUES ($1, $2, $3, $4)
+                ON CONFLICT (kind, id) DO UPDATE SET not_before = MAX(auth_revocations.not_before, excluded.not_before),
+                expires_at = MAX(auth_revocations.expires_at, excluded.expires_at)",
+            Dialect::Postgres => "INSERT INTO auth_revocations (kind, id, not_before, expires_at) VALUES ($1, $2, $3, $4)
+                ON CONFLICT (kind, id) DO UPDATE SET not_before = GREATEST(auth_revocations.not_before, excluded.not_before),
+                expires_at = GREATEST(auth_revocations.expires_at, excluded.expires_at)",
+        }
+    }
+
+    async fn write(
+        &self,
+        kind: &str,
+        id: &str,
+        not_before: u64,
+        expires_at: u64,
+    ) -> Result<AnyQueryResult, StoreError> {
+        self.bounded(async {
+            self.purge_if_due().await?;
+            sqlx::query(self.upsert())
+                .bind(kind)
+                .bind(id)
+                .bind(not_before as i64)
+                .bind(expires_at as i64)
+                .execute(&self.pool)
+                .await
+                .map_err(err)
+        })
+        .await
+    }
+
+    async fn purge_if_due(&self) -> Result<(), StoreError> {
+        let now = crate::time::now();
+        let last = self.last_purge.load(Ordering::Relaxed);
+        if now.saturating_sub(last) < 60 {
+            return Ok(());
+        }
+        self.last_purge.store(now, Ordering::Relaxed);
+        self.migrate_once().await?;
+        sqlx::query("DELETE FROM auth_revocations WHERE expires_at < $1")
+            .bind(now as i64)
+            .execute(&self.pool)
+            .await
+            .map_err(err)?;
+        Ok(())
+    }
+
+    async fn migrate_once(&self) -> Result<(), StoreError> {
+        sqlx::query(CREATE).execute(&self.pool).await.map_err(err)?;
+        sqlx::query(INDEX).execute(&self.pool).await.map_err(err)?;
+        Ok(())
+    }
+
+    /// Deletes expired rows now; returns how many.
+    pub async fn purge(&self) -> Result<u64, StoreError> {
+        self.bounded(async {
+            let r = sqlx::query("DELETE FROM auth_revocations WHERE expires_at < $1")
+                .bind(crate::time::now() as i64)
+                .execute(&self.pool)
+                .await
+                .map_err(err)?;
+            Ok(r.rows_affected())
+        })
+        .await
+    }
+}
+
+impl RevocationStore for SqlRevocation {
+    fn name(&self) -> &'static str {
+        match self.dialect {
+            Dialect::Sqlite => "sqlite",
+            Dialect::Postgres => "postgres",
+        }
+    }
+
+    fn is_revoked<'a>(&'a self, t: TokenRef<'a>) -> StoreFuture<'a, bool> {
+        StoreFuture::boxed(self.bounded(async move {
+            let n: i64 = sqlx::query_scalar(CHECK)
+                .bind(crate::time::now() as i64)
+                .bind(t.jti.unwrap_or(""))
+                .bind(t.family.unwrap_or(""))
+                .bind(t.user_id)
+                .bind(t.issued_at.map_or(-1, |i| i as i64))
+                .fetch_one(&self.pool)
+                .await
+                .map_err(err)?;
+            Ok(n > 0)
+        }))
+    }
+
+    fn revoke_token<'a>(&'a self, jti: &'a str, expires_at: u64) -> StoreFuture<'a, ()> {
+        StoreFuture::boxed(async move { self.write("t", jti, 0, expires_at).await.map(|_| ()) })
+    }
+
+    fn consume<'a>(&'a self, jti: &'a str, expires_at: u64) -> StoreFuture<'a, bool> {
+        StoreFuture::boxed(self.bounded(async move {
+            self.purge_if_due().await?;
+            let r = sqlx::query(
+                "INSERT INTO auth_revocations (kind, id, not_before, expires_at) VALUES ('t', $1, 0, $2)
+                 ON CONFLICT (kind, id) DO NOTHING",
+            )
+            .bind(jti)
+            .bind(expires_at as i64)
+            .execute(&self.pool)
+            .await
+            .map_err(err)?;
+            Ok(r.rows_affected() == 1)
+        }))
+    }
+
+    fn revoke_family<'a>(&'a self, family: &'a str, expires_at: u64) -> StoreFuture<'a, ()> {
+        StoreFuture::boxed(async move { self.write("f", family, 0, expires_at).await.map(|_| ()) })
+    }
+
+    fn revoke_user_before<'a>(
+        &'a self,
+        user_id: &'a str,
+        before: u64,
+        expires_at: u64,
+    ) -> StoreFuture<'a, ()> {
+        StoreFuture::boxed(async move {
+            self.write("u", user_id, before, expires_at)
+                .await
+                .map(|_| ())
+        })
+    }
+}
