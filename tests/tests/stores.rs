@@ -1,0 +1,336 @@
+//! Every revocation store against the real thing: memory, Redis on 127.0.0.1:6379, SQLite (file
+//! and memory), PostgreSQL on 127.0.0.1:5432 (database `test`). `REDIS_URL` / `DATABASE_URL`
+//! override the defaults; a missing service fails the test with a clear message.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::time::{Duration, Instant};
+
+use auth_actix::core::time::now;
+use auth_actix::{InMemoryRevocation, RedisRevocation, RevocationStore, SqlRevocation, TokenRef};
+use tests::{database_url, redis_url, require_service, unique, Proxy};
+
+fn t<'a>(
+    jti: Option<&'a str>,
+    user: &'a str,
+    iat: Option<u64>,
+    fam: Option<&'a str>,
+) -> TokenRef<'a> {
+    TokenRef {
+        jti,
+        user_id: user,
+        issued_at: iat,
+        family: fam,
+    }
+}
+
+/// The contract every store keeps.
+async fn exercise(store: &dyn RevocationStore) {
+    let name = store.name();
+    let n = now();
+    let (jti, other, fam, user) = (
+        unique("jti"),
+        unique("other"),
+        unique("fam"),
+        unique("user"),
+    );
+
+    assert!(
+        !store
+            .is_revoked(t(Some(&jti), &user, Some(n), None))
+            .await
+            .unwrap(),
+        "{name}: fresh token"
+    );
+    store.revoke_token(&jti, n + 60).await.unwrap();
+    assert!(
+        store
+            .is_revoked(t(Some(&jti), &user, Some(n), None))
+            .await
+            .unwrap(),
+        "{name}: revoked jti"
+    );
+    assert!(
+        !store
+            .is_revoked(t(Some(&other), &user, Some(n), None))
+            .await
+            .unwrap(),
+        "{name}: another jti"
+    );
+
+    let r = unique("refresh");
+    assert!(
+        store.consume(&r, n + 60).await.unwrap(),
+        "{name}: first use"
+    );
+    assert!(
+        !store.consume(&r, n + 60).await.unwrap(),
+        "{name}: second use is reuse"
+    );
+    assert!(
+        store
+            .is_revoked(t(Some(&r), &user, Some(n), None))
+            .await
+            .unwrap(),
+        "{name}: consumed = revoked"
+    );
+
+    store.revoke_family(&fam, n + 60).await.unwrap();
+    assert!(
+        store
+            .is_revoked(t(Some(&other), &user, Some(n), Some(&fam)))
+            .await
+            .unwrap(),
+        "{name}: family"
+    );
+
+    let u2 = unique("user2");
+    store.revoke_user_before(&u2, n, n + 60).await.unwrap();
+    assert!(
+        store
+            .is_revoked(t(Some(&other), &u2, Some(n - 5), None))
+            .await
+            .unwrap(),
+        "{name}: issued before the stamp"
+    );
+    assert!(
+        !store
+            .is_revoked(t(Some(&other), &u2, Some(n), None))
+            .await
+            .unwrap(),
+        "{name}: issued at the stamp"
+    );
+    store
+        .revoke_user_before(&u2, n - 100, n + 60)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .is_revoked(t(Some(&other), &u2, Some(n - 5), None))
+            .await
+            .unwrap(),
+        "{name}: an older stamp does not lower it"
+    );
+
+    // Entries expire with their tokens.
+    let short = unique("short");
+    store.revoke_token(&short, now() + 1).await.unwrap();
+    assert!(
+        store
+            .is_revoked(t(Some(&short), &user, None, None))
+            .await
+            .unwrap(),
+        "{name}: short-lived revocation"
+    );
+    tokio::time::sleep(Duration::from_millis(2200)).await;
+    assert!(
+        !store
+            .is_revoked(t(Some(&short), &user, None, None))
+            .await
+            .unwrap(),
+        "{name}: expired revocation forgotten"
+    );
+}
+
+#[actix_rt::test]
+async fn memory_store() {
+    exercise(&InMemoryRevocation::new()).await;
+}
+
+#[actix_rt::test]
+async fn redis_store() {
+    require_service("Redis", &redis_url()).await;
+    let store = RedisRevocation::new(&redis_url())
+        .unwrap()
+        .prefix(unique("test"))
+        .start();
+    assert!(
+        store.wait_synced(Duration::from_secs(5)).await,
+        "subscribed and synced"
+    );
+    exercise(&store).await;
+}
+
+#[actix_rt::test]
+async fn redis_store_before_sync_queries_redis_directly() {
+    require_service("Redis", &redis_url()).await;
+    let prefix = unique("direct");
+    let a = RedisRevocation::new(&redis_url())
+        .unwrap()
+        .prefix(&prefix)
+        .start();
+    assert!(a.wait_synced(Duration::from_secs(5)).await);
+    let jti = unique("j");
+    a.revoke_token(&jti, now() + 60).await.unwrap();
+    // A new instance answers correctly before and after its resync.
+    let b = RedisRevocation::new(&redis_url())
+        .unwrap()
+        .prefix(&prefix)
+        .start();
+    assert!(b.is_revoked(t(Some(&jti), "u", None, None)).await.unwrap());
+    assert!(b.wait_synced(Duration::from_secs(5)).await);
+    assert!(
+        b.is_revoked(t(Some(&jti), "u", None, None)).await.unwrap(),
+        "resync loaded the existing revocation"
+    );
+}
+
+#[actix_rt::test]
+async fn redis_instances_see_each_others_revocations_within_a_second() {
+    require_service("Redis", &redis_url()).await;
+    let prefix = unique("shared");
+    let a = RedisRevocation::new(&redis_url())
+        .unwrap()
+        .prefix(&prefix)
+        .start();
+    let b = RedisRevocation::new(&redis_url())
+        .unwrap()
+        .prefix(&prefix)
+        .start();
+    assert!(
+        a.wait_synced(Duration::from_secs(5)).await && b.wait_synced(Duration::from_secs(5)).await
+    );
+    let jti = unique("j");
+    assert!(!b.is_revoked(t(Some(&jti), "u", None, None)).await.unwrap());
+    a.revoke_token(&jti, now() + 60).await.unwrap();
+    let start = Instant::now();
+    while !b.is_revoked(t(Some(&jti), "u", None, None)).await.unwrap() {
+        assert!(
+            start.elapsed() < Duration::from_secs(1),
+            "not seen by the other instance within 1 s"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(
+        b.is_synced(),
+        "answered from the local set, without a round trip"
+    );
+}
+
+#[actix_rt::test]
+async fn redis_unreachable_fails_closed_within_the_timeout_and_recovers() {
+    require_service("Redis", &redis_url()).await;
+    let proxy = Proxy::start(&tests::host_port(&redis_url())).await;
+    let timeout = Duration::from_millis(300);
+    let store = RedisRevocation::new(&format!("redis://{}", proxy.addr))
+        .unwrap()
+        .prefix(unique("down"))
+        .timeout(timeout)
+        .start();
+    assert!(store.wait_synced(Duration::from_secs(5)).await);
+    let jti = unique("j");
+    proxy.disable();
+    let start = Instant::now();
+    loop {
+        let call = Instant::now();
+        let r = store.is_revoked(t(Some(&jti), "u", None, None)).await;
+        assert!(
+            call.elapsed() < timeout + Duration::from_millis(200),
+            "a check took {:?}",
+            call.elapsed()
+        );
+        if r.is_err() {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(3),
+            "never noticed Redis was gone"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        store.revoke_token(&jti, now() + 60).await.is_err(),
+        "writes fail too"
+    );
+    proxy.enable();
+    let start = Instant::now();
+    while store
+        .is_revoked(t(Some(&jti), "u", None, None))
+        .await
+        .is_err()
+    {
+        assert!(start.elapsed() < Duration::from_secs(5), "did not recover");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        store.wait_synced(Duration::from_secs(5)).await,
+        "resubscribed"
+    );
+}
+
+#[actix_rt::test]
+async fn sqlite_file_store() {
+    let path = std::env::temp_dir().join(format!("{}.db", unique("revocations")));
+    let store = SqlRevocation::connect(&format!("sqlite://{}?mode=rwc", path.display()))
+        .await
+        .unwrap();
+    exercise(&store).await;
+    // The file persists: a new store sees what the first wrote.
+    let jti = unique("persist");
+    store.revoke_token(&jti, now() + 60).await.unwrap();
+    drop(store);
+    let again = SqlRevocation::connect(&format!("sqlite://{}?mode=rwc", path.display()))
+        .await
+        .unwrap();
+    assert!(again
+        .is_revoked(t(Some(&jti), "u", None, None))
+        .await
+        .unwrap());
+    let _ = std::fs::remove_file(path);
+}
+
+#[actix_rt::test]
+async fn sqlite_memory_store() {
+    exercise(&SqlRevocation::connect("sqlite::memory:").await.unwrap()).await;
+}
+
+#[actix_rt::test]
+async fn postgres_store() {
+    require_service("PostgreSQL", &database_url()).await;
+    let store = SqlRevocation::connect(&database_url()).await.unwrap();
+    exercise(&store).await;
+    // Expired rows are purged.
+    let old = unique("old");
+    store.revoke_token(&old, now() - 10).await.unwrap();
+    assert!(store.purge().await.unwrap() >= 1);
+}
+
+#[actix_rt::test]
+async fn postgres_unreachable_fails_closed_within_the_timeout_and_recovers() {
+    require_service("PostgreSQL", &database_url()).await;
+    let proxy = Proxy::start(&tests::host_port(&database_url())).await;
+    let url = database_url().replacen(&tests::host_port(&database_url()), &proxy.addr, 1);
+    let timeout = Duration::from_millis(300);
+    let store = SqlRevocation::connect_with_timeout(&url, timeout)
+        .await
+        .unwrap();
+    let jti = unique("j");
+    assert!(!store
+        .is_revoked(t(Some(&jti), "u", None, None))
+        .await
+        .unwrap());
+    proxy.disable();
+    let call = Instant::now();
+    assert!(
+        store
+            .is_revoked(t(Some(&jti), "u", None, None))
+            .await
+            .is_err(),
+        "fails closed"
+    );
+    assert!(
+        call.elapsed() < timeout + Duration::from_millis(200),
+        "took {:?}",
+        call.elapsed()
+    );
+    proxy.enable();
+    let start = Instant::now();
+    while store
+        .is_revoked(t(Some(&jti), "u", None, None))
+        .await
+        .is_err()
+    {
+        assert!(start.elapsed() < Duration::from_secs(5), "did not recover");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
