@@ -22,7 +22,8 @@ Configuration (environment variables):
   AUTH_JWT_LEEWAY_SECS      clock-skew allowance for exp/nbf            (default 0)
   AUTH_API_KEYS             e.g. `sk-reader=articles.read,articles.list;sk-admin=*`
                             (default: one random demo key with articles.read)
-  AUTH_REVOCATION           `memory`                                   (default memory)
+  AUTH_REVOCATION           `memory`, `redis://host:port`, `sqlite://file.db`, `sqlite::memory:`
+                            or `postgres://user@host/db`               (default memory)
   AUTH_DEMO_USERS           `off` disables the demo users alice and bob (default on)
   RUST_LOG                  log filter                                 (default info)
 ";
@@ -65,6 +66,14 @@ pub struct Settings {
     /// The demo key when none was configured.
     pub demo_key: Option<String>,
     pub demo_users: bool,
+    pub revocation: Revocation,
+}
+
+/// Where revocations are kept.
+pub enum Revocation {
+    Memory,
+    Redis(String),
+    Sql(String),
 }
 
 fn random_token(bytes: usize) -> Result<String, EnvError> {
@@ -171,15 +180,28 @@ pub fn from_env() -> Result<Settings, EnvError> {
             )
         }
     };
-    match var("AUTH_REVOCATION")?.as_deref() {
-        None | Some("memory") => {}
-        Some(other) => {
-            return Err(err(
-                "AUTH_REVOCATION",
-                format!("{other:?} is not supported; use `memory`"),
-            ))
+    let revocation = match var("AUTH_REVOCATION")? {
+        None => Revocation::Memory,
+        Some(v) if v == "memory" => Revocation::Memory,
+        Some(v) if v.starts_with("redis://") || v.starts_with("rediss://") => Revocation::Redis(v),
+        Some(v) if v.starts_with("sqlite:") => {
+            // `sqlite://file.db` creates the file when missing.
+            if v.starts_with("sqlite://") && !v.contains('?') {
+                Revocation::Sql(format!("{v}?mode=rwc"))
+            } else {
+                Revocation::Sql(v)
+            }
         }
-    }
+        Some(v) if v.starts_with("postgres://") || v.starts_with("postgresql://") => {
+            Revocation::Sql(v)
+        }
+        Some(other) => return Err(err(
+            "AUTH_REVOCATION",
+            format!(
+                "{other:?} is not supported; use memory, redis://.., sqlite://.. or postgres://.."
+            ),
+        )),
+    };
     let demo_users = match var("AUTH_DEMO_USERS")?.as_deref() {
         None | Some("on") => true,
         Some("off") => false,
@@ -197,5 +219,6 @@ pub fn from_env() -> Result<Settings, EnvError> {
         api_keys,
         demo_key,
         demo_users,
+        revocation,
     })
 }

@@ -5,8 +5,13 @@
 
 mod config;
 
+use std::sync::Arc;
+
 use actix_web::{get, post, web, App, HttpResponse, HttpServer};
+use auth_actix::core::password::{hash_password, verify_user_password};
+use auth_actix::endpoints::{AuthEndpoints, CredentialsVerifier};
 use auth_actix::prelude::*;
+use auth_actix::{RedisRevocation, RevocationStore, SqlRevocation};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -21,6 +26,46 @@ struct User {
     permissions: Vec<String>,
     is_staff: bool,
     is_superuser: bool,
+}
+
+/// The demo users' store: in memory, passwords hashed with Argon2id.
+struct DemoUsers(Vec<(User, String)>);
+
+impl CredentialsVerifier for DemoUsers {
+    type User = User;
+    async fn verify(&self, username: &str, password: &str) -> Result<Option<User>, UserLoadError> {
+        let found = self.0.iter().find(|(u, _)| u.username == username);
+        // The same Argon2 work whether the user exists or not.
+        let ok = verify_user_password(found.map(|(_, h)| h.as_str()), password);
+        Ok(found.filter(|_| ok).map(|(u, _)| u.clone()))
+    }
+}
+
+fn demo_users_with_passwords(users: &[User]) -> Result<DemoUsers, String> {
+    let mut out = Vec::new();
+    for u in users {
+        let hash =
+            hash_password(&format!("{}-demo-password", u.username)).map_err(|e| e.to_string())?;
+        out.push((u.clone(), hash));
+    }
+    Ok(DemoUsers(out))
+}
+
+async fn revocation_store(r: &config::Revocation) -> Result<Arc<dyn RevocationStore>, String> {
+    Ok(match r {
+        config::Revocation::Memory => Arc::new(InMemoryRevocation::new()),
+        config::Revocation::Redis(url) => Arc::new(
+            RedisRevocation::new(url)
+                .map_err(|e| format!("AUTH_REVOCATION: {e}"))?
+                .prefix("showcase")
+                .start(),
+        ),
+        config::Revocation::Sql(url) => Arc::new(
+            SqlRevocation::connect(url)
+                .await
+                .map_err(|e| format!("AUTH_REVOCATION: {e}"))?,
+        ),
+    })
 }
 
 fn demo_users() -> Vec<User> {
@@ -143,6 +188,15 @@ fn print_banner(settings: &Banner<'_>, auth: &AuthConfig, users: &[User]) {
             Err(e) => println!("  (could not mint a token for {}: {e})", u.username),
         }
     }
+    if !users.is_empty() {
+        println!("\n  # log in (alice-demo-password, bob-demo-password), refresh, log out:");
+        println!(
+            "  curl -i -X POST {base}/auth/token -H 'Content-Type: application/json' -d '{{\"username\":\"alice\",\"password\":\"alice-demo-password\"}}'"
+        );
+        println!("  curl -i -X POST {base}/auth/refresh -H 'Content-Type: application/json' -d '{{\"refresh_token\":\"<refresh_token>\"}}'");
+        println!("  curl -i -X POST {base}/auth/logout -H 'Authorization: Bearer <access_token>'");
+        println!("  curl -i {base}/auth/me -H 'Authorization: Bearer <access_token>'");
+    }
     if let Some(key) = settings.demo_key {
         println!("\n  # the demo API key (articles.read):");
         println!("  curl -i {base}/articles -H 'X-API-Key: {key}'");
@@ -179,7 +233,15 @@ async fn main() -> std::io::Result<()> {
         api_keys,
         demo_key,
         demo_users: with_demo_users,
+        revocation,
     } = settings;
+    let store = match revocation_store(&revocation).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("showcase: configuration error: {e}");
+            std::process::exit(2);
+        }
+    };
     let users = if with_demo_users {
         demo_users()
     } else {
@@ -195,12 +257,19 @@ async fn main() -> std::io::Result<()> {
                 .grant("viewer", ["articles.read"])
                 .grant("analyst", ["reports.*"]),
         )
-        .revocation(InMemoryRevocation::new())
+        .revocation_arc(store)
         .build();
     let auth = match auth {
         Ok(a) => a,
         Err(e) => {
             eprintln!("showcase: configuration error: {e}");
+            std::process::exit(2);
+        }
+    };
+    let endpoints = match demo_users_with_passwords(&users) {
+        Ok(u) => AuthEndpoints::new(u),
+        Err(e) => {
+            eprintln!("showcase: could not hash the demo passwords: {e}");
             std::process::exit(2);
         }
     };
@@ -225,6 +294,7 @@ async fn main() -> std::io::Result<()> {
             .service(reports)
             .service(jwt_only)
             .service(key_only)
+            .service(endpoints.scope("/auth"))
     })
     .bind(bind)?
     .run()
