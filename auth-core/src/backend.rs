@@ -121,7 +121,8 @@ impl Backends {
     }
 
     /// Registers a JWT backend under `name`.
-    pub fn add_jwt(&mut self, name: &str, b: JwtBackend) -> Result<(), ConfigError> {
+    pub fn add_jwt(&mut self, name: &str, mut b: JwtBackend) -> Result<(), ConfigError> {
+        b.set_name(name);
         self.push(name, Registered::Jwt(Arc::new(b)))
     }
 

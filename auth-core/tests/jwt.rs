@@ -855,3 +855,79 @@ async fn token_sources() {
         Outcome::NoCredentials
     ));
 }
+
+#[tokio::test]
+async fn verified_token_cache() {
+    let store = Arc::new(InMemoryRevocation::new());
+    let jwt = JwtConfig::hs256(SECRET)
+        .build(None, Some(store.clone() as Arc<dyn RevocationStore>))
+        .unwrap();
+    let issued = jwt
+        .issue_for_context(&AuthContext::builder("1").build(), TokenOptions::access())
+        .unwrap();
+    assert_eq!(jwt.cached_tokens(), 0);
+    let first = jwt.verify(&issued.token).unwrap();
+    assert_eq!(jwt.cached_tokens(), 1, "verified once, remembered");
+    let second = jwt.verify(&issued.token).unwrap();
+    assert_eq!((first.user_id(), second.user_id()), ("1", "1"));
+    assert_eq!(jwt.cached_tokens(), 1);
+    // A different string is never served from the cache, even one that differs by one byte.
+    let mut tampered = issued.token.clone().into_bytes();
+    let last = tampered.len() - 2;
+    tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+    assert!(jwt.verify(std::str::from_utf8(&tampered).unwrap()).is_err());
+    // Revocation is checked on every request, cached or not.
+    let req =
+        SimpleRequest::new("GET", "/").header("Authorization", format!("Bearer {}", issued.token));
+    assert!(matches!(
+        jwt.authenticate(&req).await,
+        Outcome::Authenticated(_)
+    ));
+    store
+        .revoke_token(&issued.jti, issued.expires_at)
+        .await
+        .unwrap();
+    assert!(matches!(
+        jwt.authenticate(&req).await,
+        Outcome::Rejected(Reason::Revoked)
+    ));
+    // An entry dies with its token.
+    let short = jwt
+        .issue_for_context(
+            &AuthContext::builder("2").build(),
+            TokenOptions::access().expires_in_secs(1),
+        )
+        .unwrap();
+    assert!(jwt.verify(&short.token).is_ok());
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    assert_eq!(
+        jwt.verify(&short.token).unwrap_err(),
+        Reason::Expired,
+        "an expired token is not answered from the cache"
+    );
+    // Bounded, and off when asked.
+    let small = JwtConfig::hs256(SECRET)
+        .cache_capacity(16)
+        .build(None, None)
+        .unwrap();
+    for i in 0..200 {
+        let t = small
+            .issue_for_context(
+                &AuthContext::builder(i.to_string()).build(),
+                TokenOptions::access(),
+            )
+            .unwrap();
+        small.verify(&t.token).unwrap();
+    }
+    assert!(
+        small.cached_tokens() <= 16,
+        "capacity respected: {}",
+        small.cached_tokens()
+    );
+    let off = JwtConfig::hs256(SECRET)
+        .no_cache()
+        .build(None, None)
+        .unwrap();
+    off.verify(&issued.token).unwrap();
+    assert_eq!(off.cached_tokens(), 0);
+}

@@ -9,6 +9,7 @@
 //! and `aud` match the configuration; `token_type`, if present, is `access`; `sub` is present;
 //! and the revocation store does not know the token.
 
+mod cache;
 mod issue;
 mod keys;
 mod lifecycle;
@@ -53,6 +54,8 @@ pub struct JwtConfig {
     pub(crate) access_ttl: u64,
     pub(crate) refresh_ttl: u64,
     pub(crate) permissions_in_tokens: bool,
+    pub(crate) cache_capacity: usize,
+    pub(crate) cache_ttl: u64,
 }
 
 impl fmt::Debug for JwtConfig {
@@ -89,6 +92,8 @@ impl JwtConfig {
             access_ttl: 15 * 60,
             refresh_ttl: 7 * 24 * 3600,
             permissions_in_tokens: false,
+            cache_capacity: 10_000,
+            cache_ttl: 300,
         }
     }
 
@@ -179,6 +184,25 @@ impl JwtConfig {
         self
     }
 
+    /// Capacity of the verified-token cache (default 10,000 tokens; 0 turns it off). A token
+    /// verified once is not verified again until it expires; revocation is still checked on
+    /// every request. See the `cache` module documentation for the security argument.
+    pub fn cache_capacity(mut self, tokens: usize) -> Self {
+        self.cache_capacity = tokens;
+        self
+    }
+
+    /// Longest time a verified token is remembered, in seconds (default 300).
+    pub fn cache_ttl_secs(mut self, secs: u64) -> Self {
+        self.cache_ttl = secs;
+        self
+    }
+
+    /// Turns the verified-token cache off: every request verifies its token's signature.
+    pub fn no_cache(self) -> Self {
+        self.cache_capacity(0)
+    }
+
     /// Accepts tokens without `exp`. Such tokens live until revoked: prefer short-lived ones.
     pub fn dangerous_optional_exp(mut self) -> Self {
         self.require_exp = false;
@@ -237,6 +261,8 @@ impl JwtConfig {
             permissions_in_tokens: self.permissions_in_tokens,
             roles: roles.cloned(),
             revocation,
+            name: std::borrow::Cow::Borrowed("jwt"),
+            cache: cache::TokenCache::new(self.cache_capacity, self.cache_ttl),
         }))
     }
 }

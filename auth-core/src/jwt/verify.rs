@@ -32,6 +32,9 @@ pub(crate) struct Settings {
     pub permissions_in_tokens: bool,
     pub roles: Option<RoleMap>,
     pub revocation: Option<Arc<dyn RevocationStore>>,
+    /// The name the backend is registered under (recorded in contexts).
+    pub name: Cow<'static, str>,
+    pub cache: Option<super::cache::TokenCache>,
 }
 
 /// Which kind of token a verification expects.
@@ -229,9 +232,33 @@ impl JwtBackend {
         }))
     }
 
-    /// Verifies an access token (signature and claims, not revocation) into a context.
+    /// Verifies an access token (signature and claims, not revocation) into a context,
+    /// answering from the verified-token cache when the same token was verified before.
+    #[inline]
     pub fn verify(&self, token: &str) -> Result<AuthContext, Reason> {
-        self.verify_kind(token, TokenKind::Access)
+        let Some(cache) = &self.s.cache else {
+            return self.verify_kind(token, TokenKind::Access);
+        };
+        let now = crate::time::now();
+        if let Some(ctx) = cache.get(token, now) {
+            return Ok(ctx);
+        }
+        let ctx = self.verify_kind(token, TokenKind::Access)?;
+        let exp = ctx
+            .token()
+            .and_then(|t| t.exp)
+            .map(|e| e.saturating_add(self.s.leeway));
+        cache.insert(token, &ctx, exp, now);
+        Ok(ctx)
+    }
+
+    /// Number of tokens in the verified-token cache.
+    pub fn cached_tokens(&self) -> usize {
+        self.s.cache.as_ref().map_or(0, |c| c.len())
+    }
+
+    pub(crate) fn set_name(&mut self, name: &str) {
+        self.s.name = Cow::Owned(name.to_owned());
     }
 
     /// Verifies a token of the given kind (signature and claims, not revocation).
@@ -288,7 +315,7 @@ impl JwtBackend {
                 .staff(c.is_staff)
                 .superuser(c.is_superuser)
                 .active(c.is_active.unwrap_or(true))
-                .backend("jwt")
+                .backend(self.s.name.clone())
                 .token(TokenInfo {
                     jti: c.jti.as_deref().map(Into::into),
                     exp: c.exp,

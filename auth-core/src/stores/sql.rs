@@ -43,6 +43,7 @@ pub struct SqlRevocation {
     dialect: Dialect,
     timeout: Duration,
     last_purge: AtomicU64,
+    fail_open: bool,
 }
 
 impl fmt::Debug for SqlRevocation {
@@ -103,12 +104,21 @@ impl SqlRevocation {
             dialect,
             timeout,
             last_purge: AtomicU64::new(0),
+            fail_open: false,
         };
         // Create the table now when the database is reachable; otherwise on the first write.
         if let Err(e) = store.migrate().await {
             tracing::warn!(error = %e, "revocation table not created yet; the database is unreachable");
         }
         Ok(store)
+    }
+
+    /// When the database cannot answer, let tokens through instead of answering 503. Revoked
+    /// tokens are then accepted while it is down: use only where availability beats revocation.
+    pub fn dangerous_fail_open(mut self) -> Self {
+        tracing::warn!("SqlRevocation is configured to FAIL OPEN: revoked tokens are accepted while the database is unreachable");
+        self.fail_open = true;
+        self
     }
 
     /// Creates the table and index if missing.
@@ -207,18 +217,29 @@ impl RevocationStore for SqlRevocation {
     }
 
     fn is_revoked<'a>(&'a self, t: TokenRef<'a>) -> StoreFuture<'a, bool> {
-        StoreFuture::boxed(self.bounded(async move {
-            let n: i64 = sqlx::query_scalar(CHECK)
-                .bind(crate::time::now() as i64)
-                .bind(t.jti.unwrap_or(""))
-                .bind(t.family.unwrap_or(""))
-                .bind(t.user_id)
-                .bind(t.issued_at.map_or(-1, |i| i as i64))
-                .fetch_one(&self.pool)
-                .await
-                .map_err(err)?;
-            Ok(n > 0)
-        }))
+        StoreFuture::boxed(async move {
+            let answer = self
+                .bounded(async move {
+                    let n: i64 = sqlx::query_scalar(CHECK)
+                        .bind(crate::time::now() as i64)
+                        .bind(t.jti.unwrap_or(""))
+                        .bind(t.family.unwrap_or(""))
+                        .bind(t.user_id)
+                        .bind(t.issued_at.map_or(-1, |i| i as i64))
+                        .fetch_one(&self.pool)
+                        .await
+                        .map_err(err)?;
+                    Ok(n > 0)
+                })
+                .await;
+            match answer {
+                Err(e) if self.fail_open => {
+                    tracing::warn!(error = %e, "revocation database unreachable: FAILING OPEN as configured");
+                    Ok(false)
+                }
+                r => r,
+            }
+        })
     }
 
     fn revoke_token<'a>(&'a self, jti: &'a str, expires_at: u64) -> StoreFuture<'a, ()> {

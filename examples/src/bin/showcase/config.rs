@@ -195,12 +195,12 @@ pub fn from_env() -> Result<Settings, EnvError> {
         Some(v) if v.starts_with("postgres://") || v.starts_with("postgresql://") => {
             Revocation::Sql(v)
         }
-        Some(other) => return Err(err(
-            "AUTH_REVOCATION",
-            format!(
-                "{other:?} is not supported; use memory, redis://.., sqlite://.. or postgres://.."
-            ),
-        )),
+        Some(other) => {
+            return Err(err(
+                "AUTH_REVOCATION",
+                format!("{other:?}: use memory, redis://, sqlite:// or postgres://"),
+            ))
+        }
     };
     let demo_users = match var("AUTH_DEMO_USERS")?.as_deref() {
         None | Some("on") => true,
