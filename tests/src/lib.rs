@@ -57,7 +57,7 @@ pub struct Proxy {
 }
 
 impl Proxy {
-    /// Starts forwarding 127.0.0.1:<random> to `target` (`host:port`).
+    /// Starts forwarding `127.0.0.1:<random port>` to `target` (`host:port`).
     pub async fn start(target: &str) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
         let addr = listener.local_addr().expect("proxy addr").to_string();

@@ -18,7 +18,7 @@ mod verify;
 use std::fmt;
 use std::sync::Arc;
 
-pub use issue::{IssuedToken, TokenOptions, TokenPair};
+pub use issue::{IssuedToken, TokenOptions, TokenPair, RESERVED_CLAIMS};
 pub use jsonwebtoken::Algorithm;
 pub use keys::{JwtKey, MIN_HMAC_SECRET_LEN};
 pub use verify::{JwtBackend, TokenKind};

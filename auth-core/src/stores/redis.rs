@@ -12,7 +12,7 @@
 //! **While the connection is down** the local set may miss revocations made elsewhere, so it is
 //! not trusted: every check goes to Redis directly, bounded by the configured timeout. If Redis
 //! cannot answer, the check fails and the request is refused with 503 (fail closed), unless the
-//! store was built with [`RedisRevocation::dangerous_fail_open`]. A background task reconnects
+//! store was built with [`RedisRevocationBuilder::dangerous_fail_open`]. A background task reconnects
 //! (backing off up to one second), re-reads the set and trusts it again.
 
 use std::fmt;

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Load benchmark, loopback only, bounded in time: builds the release servers, then measures,
+# interleaved in one run, requests/s and p99 latency for the public route, our protected route
+# (#[auth(jwt_<alg>)] + has_permission) for HS256/RS256/ES256/EdDSA, the same route in the peer
+# stack (actix-web-httpauth + jsonwebtoken + actix-web-grants), and our API-key route; with the
+# same token on every request and with a different token from a pool of 10,000.
+#
+#   bash bench/load.sh            # DUR=5 seconds a case, RUNS=3 interleaved rounds (medians)
+#
+# Each server runs one worker pinned to core 0; wrk (-t1 -c32) is pinned to core 1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DUR=${DUR:-5}
+RUNS=${RUNS:-3}
+POOL_SIZE=${POOL_SIZE:-10000}
+OURS_PORT=18101
+PEER_PORT=18102
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+
+command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+cargo build --release -q -p bench --bins
+bin="$CARGO_TARGET_DIR/release"
+tok="$CARGO_TARGET_DIR/bench-tokens"
+"$bin/mint" "$tok" "$POOL_SIZE"
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+start() { # start NAME PORT -> pid
+  taskset -c 0 "$bin/$1" "$2" >/dev/null 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$2/public" && return 0; sleep 0.05; done
+  echo "$1 did not start"; exit 1
+}
+start ours $OURS_PORT; ours_pid=${pids[-1]}
+start peer $PEER_PORT
+# A third instance that only ever serves the public route: the RSS baseline.
+start ours 18103; base_pid=${pids[-1]}
+
+# case name | port | path | mode (none, one:<alg>, pool:<alg>, key)
+cases=(
+  "public|$OURS_PORT|/public|none"
+  "public-peer|$PEER_PORT|/public|none"
+  "apikey|$OURS_PORT|/apikey|key"
+  "public-only-instance|18103|/public|none"
+)
+for alg in hs256 rs256 es256 eddsa; do
+  cases+=("ours-$alg-same|$OURS_PORT|/$alg|one:$alg" "peer-$alg-same|$PEER_PORT|/$alg|one:$alg")
+  cases+=("ours-$alg-pool|$OURS_PORT|/$alg|pool:$alg" "peer-$alg-pool|$PEER_PORT|/$alg|pool:$alg")
+done
+
+run_case() { # -> "rps p99_ms"
+  local port=$1 path=$2 mode=$3 out
+  local url="http://127.0.0.1:$port$path"
+  case $mode in
+    none) out=$(taskset -c 1 wrk -t1 -c32 -d"${DUR}s" --latency "$url") ;;
+    key) out=$(taskset -c 1 wrk -t1 -c32 -d"${DUR}s" --latency -H "X-API-Key: sk-bench-reader-0001" "$url") ;;
+    one:*) out=$(taskset -c 1 wrk -t1 -c32 -d"${DUR}s" --latency -H "Authorization: Bearer $(cat "$tok/${mode#one:}.one")" "$url") ;;
+    pool:*) out=$(POOL="$tok/${mode#pool:}.pool" taskset -c 1 wrk -t1 -c32 -d"${DUR}s" --latency -s bench/pool.lua "$url") ;;
+  esac
+  if echo "$out" | grep -q "Non-2xx"; then echo "non-2xx answers for $url ($mode)" >&2; echo "$out" >&2; exit 1; fi
+  local rps p99
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  p99=$(echo "$out" | awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}')
+  echo "$rps $p99"
+}
+
+results=$(mktemp)
+for run in $(seq 1 "$RUNS"); do
+  for c in "${cases[@]}"; do
+    IFS='|' read -r name port path mode <<<"$c"
+    echo "$name $(run_case "$port" "$path" "$mode")" >>"$results"
+    printf '.' >&2
+  done
+done
+echo >&2
+rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+ours_rss=$(rss "$ours_pid")
+base_rss=$(rss "$base_pid")
+
+python3 - "$results" "$ours_rss" "$base_rss" "$DUR" "$RUNS" <<'PY'
+import statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    name, rps, p99 = line.split()
+    rows.setdefault(name, []).append((float(rps), float(p99)))
+med = {k: (statistics.median(r for r, _ in v), statistics.median(p for _, p in v)) for k, v in rows.items()}
+pub = med["public"][0]
+print(f"\nload benchmark: wrk -t1 -c32 -d{sys.argv[4]}s, {sys.argv[5]} interleaved rounds, medians; servers: 1 worker on core 0, wrk on core 1")
+print(f"{'case':<22}{'req/s':>11}{'p99 ms':>9}{'/public':>9}{'ours/peer':>11}")
+for name in rows:
+    rps, p99 = med[name]
+    peer = name.replace("ours-", "peer-") if name.startswith("ours-") else None
+    ratio = f"{rps / med[peer][0]:.2f}" if peer in med else ""
+    print(f"{name:<22}{rps:>11.0f}{p99:>9.2f}{rps / pub:>9.2f}{ratio:>11}")
+ours, base = int(sys.argv[2]), int(sys.argv[3])
+print(f"\nRSS after the run: ours {ours / 1024:.1f} MiB, public-only {base / 1024:.1f} MiB, ratio {ours / base:.2f}")
+PY
