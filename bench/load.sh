@@ -36,6 +36,14 @@ start ours $OURS_PORT; ours_pid=${pids[-1]}
 start peer $PEER_PORT
 # A third instance that only ever serves the public route: the RSS baseline.
 start ours 18103; base_pid=${pids[-1]}
+# A fourth with its revocations in Redis.
+start_redis() {
+  taskset -c 0 "$bin/ours" 18104 redis >/dev/null 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 200); do curl -s -o /dev/null "http://127.0.0.1:18104/public" && return 0; sleep 0.05; done
+  echo "ours with Redis did not start (is Redis running on 127.0.0.1:6379?)"; exit 1
+}
+start_redis
 
 # case name | port | path | mode (none, one:<alg>, pool:<alg>, key)
 cases=(
@@ -43,6 +51,7 @@ cases=(
   "public-peer|$PEER_PORT|/public|none"
   "apikey|$OURS_PORT|/apikey|key"
   "public-only-instance|18103|/public|none"
+  "ours-hs256-redis-same|18104|/hs256|one:hs256"
 )
 for alg in hs256 rs256 es256 eddsa; do
   cases+=("ours-$alg-same|$OURS_PORT|/$alg|one:$alg" "peer-$alg-same|$PEER_PORT|/$alg|one:$alg")

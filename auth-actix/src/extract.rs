@@ -10,11 +10,11 @@ use std::ops::Deref;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use actix_web::{FromRequest, HttpRequest};
 use auth_core::{AuthError, Reason};
 use serde::de::DeserializeOwned;
 
-use crate::flow::{self, Admitted, BackendList};
+use crate::flow::{self, BackendList};
 use crate::response::AuthFailure;
 
 /// The authenticated identity of a request: user id, backend, roles, effective permissions,
@@ -54,11 +54,11 @@ type BoxFut<T> = Pin<Box<dyn Future<Output = Result<T, AuthFailure>>>>;
 
 /// The identity admitted by the route's guard, or computed now with the default backends.
 async fn context_of(req: HttpRequest) -> Result<auth_core::AuthContext, AuthFailure> {
-    let admitted = req.extensions().get::<Admitted>().cloned();
+    let admitted = flow::admitted(&req);
     let cfg = flow::config(&req)?.clone();
     match admitted {
-        Some(Admitted(Some(ctx))) => Ok(ctx),
-        Some(Admitted(None)) => Err(flow::failure(
+        Some(Some(ctx)) => Ok(ctx),
+        Some(None) => Err(flow::failure(
             &cfg,
             &req,
             AuthError::Unauthenticated(Reason::MissingCredentials),
@@ -71,10 +71,7 @@ async fn context_of(req: HttpRequest) -> Result<auth_core::AuthContext, AuthFail
 
 /// The fast path: a guard already admitted someone.
 fn admitted_now(req: &HttpRequest) -> Option<auth_core::AuthContext> {
-    match req.extensions().get::<Admitted>() {
-        Some(Admitted(Some(ctx))) => Some(ctx.clone()),
-        _ => None,
-    }
+    flow::admitted(req).flatten()
 }
 
 /// The future of the [`AuthContext`] extractor.

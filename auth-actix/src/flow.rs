@@ -46,16 +46,35 @@ impl BackendList {
     }
 }
 
-/// What authentication found, kept in the request's extensions.
-#[derive(Clone)]
+/// What authentication found and what the guard decided, kept in the request's extensions
+/// (one entry per request: one allocation).
 pub(crate) struct AuthState {
-    list: BackendList,
-    pub(crate) result: Result<CoreContext, AuthError>,
+    /// The backends that produced `result`.
+    list: Option<BackendList>,
+    result: Option<Result<CoreContext, AuthError>>,
+    /// The identity a guard let through (`Some(None)`: anonymous on an `allow_any` route).
+    pub(crate) admitted: Option<Option<CoreContext>>,
 }
 
-/// The identity a guard let through (`None`: anonymous on an `allow_any` route).
-#[derive(Clone)]
-pub(crate) struct Admitted(pub(crate) Option<CoreContext>);
+/// The identity a guard admitted, if a guard ran: `Some(None)` for an anonymous request on an
+/// `allow_any` route.
+pub(crate) fn admitted(req: &HttpRequest) -> Option<Option<CoreContext>> {
+    req.extensions().get::<AuthState>()?.admitted.clone()
+}
+
+fn set_admitted(req: &HttpRequest, ctx: Option<CoreContext>) {
+    let mut ext = req.extensions_mut();
+    match ext.get_mut::<AuthState>() {
+        Some(state) => state.admitted = Some(ctx),
+        None => {
+            ext.insert(AuthState {
+                list: None,
+                result: None,
+                admitted: Some(ctx),
+            });
+        }
+    }
+}
 
 pub(crate) fn config(req: &HttpRequest) -> Result<&AuthConfig, AuthFailure> {
     req.app_data::<AuthConfig>().ok_or_else(|| {
@@ -74,7 +93,11 @@ pub(crate) fn cached(
 ) -> Option<Result<CoreContext, AuthError>> {
     let ext = req.extensions();
     let state = ext.get::<AuthState>()?;
-    state.list.same_as(list, cfg).then(|| state.result.clone())
+    if state.list.as_ref()?.same_as(list, cfg) {
+        state.result.clone()
+    } else {
+        None
+    }
 }
 
 pub(crate) fn remember(
@@ -82,10 +105,20 @@ pub(crate) fn remember(
     list: BackendList,
     result: &Result<CoreContext, AuthError>,
 ) {
-    req.extensions_mut().insert(AuthState {
-        list,
-        result: result.clone(),
-    });
+    let mut ext = req.extensions_mut();
+    match ext.get_mut::<AuthState>() {
+        Some(state) => {
+            state.list = Some(list);
+            state.result = Some(result.clone());
+        }
+        None => {
+            ext.insert(AuthState {
+                list: Some(list),
+                result: Some(result.clone()),
+                admitted: None,
+            });
+        }
+    }
 }
 
 pub(crate) fn authenticate_now(
@@ -219,7 +252,7 @@ pub(crate) fn conclude(
                 backend = ctx.as_ref().map_or("-", |c| c.backend()),
                 outcome = "allow",
             );
-            req.extensions_mut().insert(Admitted(ctx.clone()));
+            set_admitted(req, ctx.clone());
             Ok(ctx)
         }
         Err(error) => {

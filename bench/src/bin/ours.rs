@@ -1,4 +1,5 @@
-//! The benchmarked server built with auth-actix: `ours PORT` (one worker).
+//! The benchmarked server built with auth-actix: `ours PORT [redis]` (one worker). With
+//! `redis`, revocations live in Redis (`REDIS_URL`, default `redis://127.0.0.1:6379`).
 //!
 //! Routes: `/public`, `/hs256`, `/rs256`, `/es256`, `/eddsa` (`#[auth(jwt_<alg>)]` +
 //! `has_permission("articles.read")`), `/apikey` (`#[auth(api_key)]` + the same guard).
