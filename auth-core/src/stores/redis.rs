@@ -194,9 +194,7 @@ impl Shared {
         &self,
         f: impl std::future::Future<Output = Result<T, StoreError>>,
     ) -> Result<T, StoreError> {
-        tokio::time::timeout(self.timeout, f)
-            .await
-            .map_err(|_| err(format!("no answer within {:?}", self.timeout)))?
+        super::bounded(NAME, self.timeout, f).await
     }
 
     /// Sets `key` with a TTL and announces `event`, atomically.

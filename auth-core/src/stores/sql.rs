@@ -135,9 +135,7 @@ impl SqlRevocation {
         &self,
         f: impl std::future::Future<Output = Result<T, StoreError>>,
     ) -> Result<T, StoreError> {
-        tokio::time::timeout(self.timeout, f)
-            .await
-            .map_err(|_| err(format!("no answer within {:?}", self.timeout)))?
+        super::bounded(NAME, self.timeout, f).await
     }
 
     fn upsert(&self) -> &'static str {
