@@ -9,17 +9,21 @@
 //! - An entry lives until the token's `exp` (plus the configured leeway) or the cache TTL,
 //!   whichever comes first; an expired token is never answered from the cache.
 //! - Revocation is **not** cached: the revocation store is asked on every request, hit or miss.
-//! - Memory is bounded: at most `capacity` entries; when a shard is full its expired entries are
-//!   dropped, then an arbitrary one.
+//! - Memory is bounded: about 1.25 x `capacity` entries at most (up to 16 shards, each with a
+//!   quarter of slack so that an even spread of `capacity` tokens fits); when a shard is full its
+//!   expired entries are dropped (at most once a second), else an arbitrary one.
 //! - Key rotation: removing a key from the configuration means building a new backend, which
 //!   starts with an empty cache.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::RwLock;
 
 use crate::context::AuthContext;
 
-const SHARDS: usize = 16;
+/// At most this many shards (fewer for small capacities, so that the bound stays close).
+const MAX_SHARDS: usize = 16;
 
 struct Entry {
     ctx: AuthContext,
@@ -32,6 +36,9 @@ pub(crate) struct TokenCache {
     shards: Box<[Shard]>,
     per_shard: usize,
     ttl: u64,
+    /// Picks the shard; keyed per process, so shard placement cannot be predicted.
+    hasher: RandomState,
+    last_prune: AtomicU64,
 }
 
 impl TokenCache {
@@ -39,23 +46,21 @@ impl TokenCache {
         if capacity == 0 || ttl == 0 {
             return None;
         }
-        let per_shard = capacity.div_ceil(SHARDS);
+        let shards = (capacity / 256).clamp(1, MAX_SHARDS);
+        let per_shard = (capacity + capacity.div_ceil(4)).div_ceil(shards);
         Some(TokenCache {
-            shards: (0..SHARDS).map(|_| RwLock::new(HashMap::new())).collect(),
+            shards: (0..shards).map(|_| RwLock::new(HashMap::new())).collect(),
             per_shard,
             ttl,
+            hasher: RandomState::new(),
+            last_prune: AtomicU64::new(0),
         })
     }
 
-    /// Picks a shard from the token's last bytes (signature bytes: uniformly random for
-    /// valid tokens, the only ones ever inserted).
+    /// Picks a shard from a keyed hash of the whole token: an even spread.
     fn shard(&self, token: &str) -> &Shard {
-        let b = token.as_bytes();
-        let tail = &b[b.len().saturating_sub(8)..];
-        let mix = tail
-            .iter()
-            .fold(0usize, |h, &x| h.wrapping_mul(31).wrapping_add(x as usize));
-        &self.shards[mix % SHARDS]
+        let h = self.hasher.hash_one(token);
+        &self.shards[(h % self.shards.len() as u64) as usize]
     }
 
     #[inline]
@@ -81,7 +86,10 @@ impl TokenCache {
             return;
         };
         if shard.len() >= self.per_shard {
-            shard.retain(|_, e| e.valid_until > now);
+            // Scanning for expired entries is O(shard); do it at most once a second.
+            if self.last_prune.swap(now, Ordering::Relaxed) != now {
+                shard.retain(|_, e| e.valid_until > now);
+            }
             if shard.len() >= self.per_shard {
                 if let Some(k) = shard.keys().next().cloned() {
                     shard.remove(&k);

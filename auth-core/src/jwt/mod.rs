@@ -184,7 +184,8 @@ impl JwtConfig {
         self
     }
 
-    /// Capacity of the verified-token cache (default 10,000 tokens; 0 turns it off). A token
+    /// Capacity of the verified-token cache (default 10,000 tokens, at most 1.25 times that are
+    /// kept; 0 turns it off). A token
     /// verified once is not verified again until it expires; revocation is still checked on
     /// every request. See the `cache` module documentation for the security argument.
     pub fn cache_capacity(mut self, tokens: usize) -> Self {
