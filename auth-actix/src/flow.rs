@@ -163,13 +163,15 @@ pub(crate) fn result_now(
     Some(r)
 }
 
-/// The cached result, or a fresh one.
+/// The cached result, or a fresh one. Callers on the slow path have already tried
+/// [`result_now`]; trying it again would verify the token a second time, and the asynchronous
+/// chain answers without waiting wherever the synchronous one could.
 pub(crate) async fn result(
     cfg: &AuthConfig,
     list: &BackendList,
     req: &HttpRequest,
 ) -> Result<CoreContext, AuthError> {
-    if let Some(r) = result_now(cfg, list, req) {
+    if let Some(r) = cached(req, list, cfg) {
         return r;
     }
     let r = authenticate(cfg, list, req).await;
