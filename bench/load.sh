@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Load benchmark, loopback only, bounded in time: builds the release servers, then measures,
 # interleaved in one run, requests/s and p99 latency for the public route, our protected route
-# (#[auth(jwt_<alg>)] + has_permission) for HS256/RS256/ES256/EdDSA, the same route in the peer
+# (#[auth(jwt)] + has_permission) for HS256/RS256/ES256/EdDSA, the same route in the peer
 # stack (actix-web-httpauth + jsonwebtoken + actix-web-grants), and our API-key route; with the
 # same token on every request and with a different token from a pool of 10,000.
 #
@@ -46,14 +46,20 @@ start_redis() {
 start_redis
 
 # case name | port | path | mode (none, one:<alg>, pool:<alg>, key)
+# The "public ..." cases are the baselines: the public route under exactly the load of the
+# protected cases (the same header, or the same pool script, whose request formatting costs wrk
+# time), so that the ratio against them is the cost of authentication alone.
 cases=(
   "public|$OURS_PORT|/public|none"
   "public-peer|$PEER_PORT|/public|none"
+  "public-pool|$OURS_PORT|/public|pool:hs256"
+  "public-key|$OURS_PORT|/public|key"
   "apikey|$OURS_PORT|/apikey|key"
   "public-only-instance|18103|/public|none"
   "ours-hs256-redis-same|18104|/hs256|one:hs256"
 )
 for alg in hs256 rs256 es256 eddsa; do
+  cases+=("public-$alg|$OURS_PORT|/public|one:$alg")
   cases+=("ours-$alg-same|$OURS_PORT|/$alg|one:$alg" "peer-$alg-same|$PEER_PORT|/$alg|one:$alg")
   cases+=("ours-$alg-pool|$OURS_PORT|/$alg|pool:$alg" "peer-$alg-pool|$PEER_PORT|/$alg|pool:$alg")
 done
@@ -95,13 +101,29 @@ for line in open(sys.argv[1]):
     rows.setdefault(name, []).append((float(rps), float(p99)))
 med = {k: (statistics.median(r for r, _ in v), statistics.median(p for _, p in v)) for k, v in rows.items()}
 pub = med["public"][0]
+
+def baseline(name):
+    """The public route under the same load as `name` (same header or same pool script)."""
+    if name == "apikey":
+        return "public-key"
+    if name.endswith("-pool"):
+        return "public-pool"
+    for alg in ("hs256", "rs256", "es256", "eddsa"):
+        if name.startswith(("ours-" + alg, "peer-" + alg)):
+            return "public-" + alg
+    return None
+
 print(f"\nload benchmark: wrk -t1 -c32 -d{sys.argv[4]}s, {sys.argv[5]} interleaved rounds, medians; servers: 1 worker on core 0, wrk on core 1")
-print(f"{'case':<22}{'req/s':>11}{'p99 ms':>9}{'/public':>9}{'ours/peer':>11}")
+print("/public: against the bare public route; /same-load: against the public route under the same load")
+print("(the same Authorization or X-API-Key header, or the same pool script)")
+print(f"{'case':<22}{'req/s':>11}{'p99 ms':>9}{'/public':>9}{'/same-load':>12}{'ours/peer':>11}")
 for name in rows:
     rps, p99 = med[name]
-    peer = name.replace("ours-", "peer-") if name.startswith("ours-") else None
+    peer = name.replace("ours-", "peer-") if name.startswith("ours-") and "redis" not in name else None
     ratio = f"{rps / med[peer][0]:.2f}" if peer in med else ""
-    print(f"{name:<22}{rps:>11.0f}{p99:>9.2f}{rps / pub:>9.2f}{ratio:>11}")
+    base = baseline(name)
+    same = f"{rps / med[base][0]:.2f}" if base in med else ""
+    print(f"{name:<22}{rps:>11.0f}{p99:>9.2f}{rps / pub:>9.2f}{same:>12}{ratio:>11}")
 ours, base = int(sys.argv[2]), int(sys.argv[3])
 print(f"\nRSS after the run: ours {ours / 1024:.1f} MiB, public-only {base / 1024:.1f} MiB, ratio {ours / base:.2f}")
 PY

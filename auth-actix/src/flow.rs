@@ -149,22 +149,8 @@ pub(crate) async fn authenticate(
     }
 }
 
-/// The cached result, or a fresh one computed without waiting when possible.
-pub(crate) fn result_now(
-    cfg: &AuthConfig,
-    list: &BackendList,
-    req: &HttpRequest,
-) -> Option<Result<CoreContext, AuthError>> {
-    if let Some(r) = cached(req, list, cfg) {
-        return Some(r);
-    }
-    let r = authenticate_now(cfg, list, req)?;
-    remember(req, list.clone(), &r);
-    Some(r)
-}
-
 /// The cached result, or a fresh one. Callers on the slow path have already tried
-/// [`result_now`]; trying it again would verify the token a second time, and the asynchronous
+/// [`settle_now`]; trying it again would verify the token a second time, and the asynchronous
 /// chain answers without waiting wherever the synchronous one could.
 pub(crate) async fn result(
     cfg: &AuthConfig,
@@ -239,8 +225,68 @@ fn finish(
     }
 }
 
-/// Logs the decision (never the credential) and turns a refusal into a response error.
+/// The whole synchronous path of a protected route: the result (kept from an earlier extractor,
+/// or computed now), the decision, and one write of both to the request's extensions.
+/// `None`: something must be awaited (a store, an asynchronous guard); use [`result`] and
+/// [`decide`].
+pub(crate) fn settle_now(
+    route: &str,
+    cfg: &AuthConfig,
+    list: &BackendList,
+    policy: &Policy,
+    req: &HttpRequest,
+) -> Option<Result<Option<CoreContext>, AuthFailure>> {
+    let (result, fresh) = match cached(req, list, cfg) {
+        Some(r) => (r, false),
+        None => (authenticate_now(cfg, list, req)?, true),
+    };
+    let Some(decided) = decide_now(policy, result.clone(), req) else {
+        if fresh {
+            remember(req, list.clone(), &result);
+        }
+        return None;
+    };
+    let admitted = decided.as_ref().ok().cloned();
+    {
+        let mut ext = req.extensions_mut();
+        match ext.get_mut::<AuthState>() {
+            Some(state) => {
+                if fresh {
+                    state.list = Some(list.clone());
+                    state.result = Some(result);
+                }
+                if admitted.is_some() {
+                    state.admitted = admitted;
+                }
+            }
+            None => {
+                ext.insert(AuthState {
+                    list: fresh.then(|| list.clone()),
+                    result: fresh.then_some(result),
+                    admitted,
+                });
+            }
+        }
+    }
+    Some(report(route, req, cfg, decided))
+}
+
+/// Records the identity a guard admitted, logs the decision (never the credential) and turns a
+/// refusal into a response error.
 pub(crate) fn conclude(
+    route: &str,
+    req: &HttpRequest,
+    cfg: &AuthConfig,
+    decided: Result<Option<CoreContext>, AuthError>,
+) -> Result<Option<CoreContext>, AuthFailure> {
+    if let Ok(ctx) = &decided {
+        set_admitted(req, ctx.clone());
+    }
+    report(route, req, cfg, decided)
+}
+
+/// Logs the decision (never the credential) and turns a refusal into a response error.
+fn report(
     route: &str,
     req: &HttpRequest,
     cfg: &AuthConfig,
@@ -254,7 +300,6 @@ pub(crate) fn conclude(
                 backend = ctx.as_ref().map_or("-", |c| c.backend()),
                 outcome = "allow",
             );
-            set_admitted(req, ctx.clone());
             Ok(ctx)
         }
         Err(error) => {

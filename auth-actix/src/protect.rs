@@ -116,11 +116,8 @@ impl<S: RouteSpec> FromRequest for Protect<S> {
         let list = BackendList::from_spec(S::BACKENDS);
         let policy = S::POLICY.unwrap_or(&cfg.inner.default_guard);
         // Fast path: everything answers at once (built-in backends, local stores, sync guards).
-        if let Some(result) = flow::result_now(cfg, &list, req) {
-            if let Some(decided) = flow::decide_now(policy, result, req) {
-                let r = flow::conclude(S::ROUTE, req, cfg, decided).map(protect);
-                return ProtectFuture::Ready(Some(r));
-            }
+        if let Some(r) = flow::settle_now(S::ROUTE, cfg, &list, policy, req) {
+            return ProtectFuture::Ready(Some(r.map(protect)));
         }
         // Slow path: the body is held back until the decision is made.
         let gate = Gate::close(payload);

@@ -1,6 +1,7 @@
 //! [`AuthContext`]: what a successful authentication yields.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -25,13 +26,116 @@ pub struct TokenInfo {
     pub family: Option<Box<str>>,
 }
 
+/// Roles and effective permissions: shared by every context with the same grants (the JWT
+/// backend builds each distinct set once), so a context costs a reference count, not a set.
+#[derive(Clone, Default)]
+pub(crate) struct Grants {
+    roles: Box<[Box<str>]>,
+    permissions: PermissionSet,
+}
+
+impl Grants {
+    /// Roles and permissions, plus those `map` grants to the roles.
+    pub(crate) fn new<R: AsRef<str>, P: AsRef<str>>(
+        roles: &[R],
+        permissions: &[P],
+        map: Option<&RoleMap>,
+    ) -> Grants {
+        let mut g = Grants {
+            roles: roles.iter().map(|r| r.as_ref().into()).collect(),
+            permissions: PermissionSet::new(),
+        };
+        for p in permissions {
+            g.permissions.insert(p.as_ref());
+        }
+        g.add_role_grants(map);
+        g
+    }
+
+    fn add_role_grants(&mut self, map: Option<&RoleMap>) {
+        if let Some(map) = map {
+            for role in self.roles.iter() {
+                for p in map.permissions_of(role) {
+                    self.permissions.insert(p);
+                }
+            }
+        }
+    }
+}
+
+/// Builds each distinct [`Grants`] once and shares it: tokens of the same user (or of users
+/// with the same roles and permissions) share one permission set. Bounded: past `MAX` distinct
+/// sets, new ones are built per context and not kept.
+#[derive(Default)]
+pub(crate) struct GrantsCache {
+    sets: std::sync::RwLock<HashMap<Box<[u8]>, Arc<Grants>, foldhash::fast::RandomState>>,
+}
+
+impl GrantsCache {
+    const MAX: usize = 4096;
+
+    pub(crate) fn get<R: AsRef<str>, P: AsRef<str>>(
+        &self,
+        roles: &[R],
+        permissions: &[P],
+        map: Option<&RoleMap>,
+    ) -> Arc<Grants> {
+        // Length-prefixed, so that no two different lists encode alike.
+        let mut key = Vec::with_capacity(64);
+        for list in [
+            &mut roles.iter().map(AsRef::as_ref) as &mut dyn Iterator<Item = &str>,
+            &mut permissions.iter().map(AsRef::as_ref),
+        ] {
+            let mut n = 0u32;
+            for item in list {
+                key.extend_from_slice(&u32::try_from(item.len()).unwrap_or(u32::MAX).to_le_bytes());
+                key.extend_from_slice(item.as_bytes());
+                n += 1;
+            }
+            key.extend_from_slice(&n.to_le_bytes());
+            key.push(0xff);
+        }
+        if let Some(g) = self.sets.read().ok().and_then(|m| m.get(&key[..]).cloned()) {
+            return g;
+        }
+        let g = Arc::new(Grants::new(roles, permissions, map));
+        if let Ok(mut sets) = self.sets.write() {
+            if sets.len() < Self::MAX {
+                sets.insert(key.into_boxed_slice(), g.clone());
+            }
+        }
+        g
+    }
+}
+
+/// A backend's name: static, or shared by reference counting (never copied per request).
+#[derive(Clone)]
+enum Name {
+    Static(&'static str),
+    Shared(Arc<str>),
+}
+
+impl Name {
+    fn as_str(&self) -> &str {
+        match self {
+            Name::Static(s) => s,
+            Name::Shared(s) => s,
+        }
+    }
+}
+
+impl fmt::Debug for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
 #[derive(Clone)]
 struct Inner {
     user_id: Box<str>,
     name: Option<Box<str>>,
-    backend: Cow<'static, str>,
-    roles: Box<[Box<str>]>,
-    permissions: PermissionSet,
+    backend: Name,
+    grants: Arc<Grants>,
     is_staff: bool,
     is_superuser: bool,
     is_active: bool,
@@ -63,9 +167,8 @@ impl AuthContext {
             inner: Inner {
                 user_id: user_id.into(),
                 name: None,
-                backend: Cow::Borrowed(""),
-                roles: Box::new([]),
-                permissions: PermissionSet::new(),
+                backend: Name::Static(""),
+                grants: Arc::default(),
                 is_staff: false,
                 is_superuser: false,
                 is_active: true,
@@ -101,28 +204,28 @@ impl AuthContext {
 
     /// The name of the backend that authenticated the request (`"jwt"`, `"api_key"`, a custom name).
     pub fn backend(&self) -> &str {
-        &self.inner.backend
+        self.inner.backend.as_str()
     }
 
     /// The roles.
     pub fn roles(&self) -> impl ExactSizeIterator<Item = &str> {
-        self.inner.roles.iter().map(|r| &**r)
+        self.inner.grants.roles.iter().map(|r| &**r)
     }
 
     /// The effective permissions (own plus those granted by roles).
     pub fn permissions(&self) -> &PermissionSet {
-        &self.inner.permissions
+        &self.inner.grants.permissions
     }
 
     /// Whether the identity has `role`.
     pub fn has_role(&self, role: &str) -> bool {
-        self.inner.roles.iter().any(|r| &**r == role)
+        self.inner.grants.roles.iter().any(|r| &**r == role)
     }
 
     /// Whether the identity holds `permission` (wildcards honoured; superusers hold every permission).
     #[inline]
     pub fn has_permission(&self, permission: &str) -> bool {
-        self.inner.is_superuser || self.inner.permissions.contains(permission)
+        self.inner.is_superuser || self.inner.grants.permissions.contains(permission)
     }
 
     /// Whether the identity is staff.
@@ -160,8 +263,8 @@ impl AuthContext {
 
     /// Returns this context with its backend name set to `name` (cheap when it already is).
     pub(crate) fn with_backend(mut self, name: &str) -> Self {
-        if self.inner.backend != name {
-            Arc::make_mut(&mut self.inner).backend = Cow::Owned(name.to_owned());
+        if self.inner.backend.as_str() != name {
+            Arc::make_mut(&mut self.inner).backend = Name::Shared(name.into());
         }
         self
     }
@@ -174,8 +277,8 @@ impl fmt::Debug for AuthContext {
             .field("user_id", &i.user_id)
             .field("name", &i.name)
             .field("backend", &i.backend)
-            .field("roles", &i.roles)
-            .field("permissions", &i.permissions)
+            .field("roles", &i.grants.roles)
+            .field("permissions", &i.grants.permissions)
             .field("is_staff", &i.is_staff)
             .field("is_superuser", &i.is_superuser)
             .field("is_active", &i.is_active)
@@ -207,21 +310,23 @@ impl AuthContextBuilder {
 
     /// Sets the roles.
     pub fn roles<I: IntoIterator<Item = S>, S: AsRef<str>>(mut self, roles: I) -> Self {
-        self.inner.roles = roles.into_iter().map(|r| r.as_ref().into()).collect();
+        Arc::make_mut(&mut self.inner.grants).roles =
+            roles.into_iter().map(|r| r.as_ref().into()).collect();
         self
     }
 
     /// Adds permissions (wildcards allowed).
     pub fn permissions<I: IntoIterator<Item = S>, S: AsRef<str>>(mut self, perms: I) -> Self {
+        let grants = Arc::make_mut(&mut self.inner.grants);
         for p in perms {
-            self.inner.permissions.insert(p.as_ref());
+            grants.permissions.insert(p.as_ref());
         }
         self
     }
 
     /// Uses a permission set built elsewhere.
     pub fn permission_set(mut self, set: PermissionSet) -> Self {
-        self.inner.permissions = set;
+        Arc::make_mut(&mut self.inner.grants).permissions = set;
         self
     }
 
@@ -245,7 +350,22 @@ impl AuthContextBuilder {
 
     /// Records the backend name (the chain sets it too).
     pub fn backend(mut self, name: impl Into<Cow<'static, str>>) -> Self {
-        self.inner.backend = name.into();
+        self.inner.backend = match name.into() {
+            Cow::Borrowed(s) => Name::Static(s),
+            Cow::Owned(s) => Name::Shared(s.into()),
+        };
+        self
+    }
+
+    /// Records the backend name, shared.
+    pub(crate) fn backend_shared(mut self, name: &Arc<str>) -> Self {
+        self.inner.backend = Name::Shared(name.clone());
+        self
+    }
+
+    /// Uses roles and permissions built (and shared) elsewhere.
+    pub(crate) fn grants(mut self, grants: Arc<Grants>) -> Self {
+        self.inner.grants = grants;
         self
     }
 
@@ -270,13 +390,34 @@ impl AuthContextBuilder {
 
     /// Builds the context, adding the permissions `map` grants to its roles.
     pub fn build_with_roles(mut self, map: Option<&RoleMap>) -> AuthContext {
-        if let Some(map) = map {
-            for role in self.inner.roles.iter() {
-                for p in map.permissions_of(role) {
-                    self.inner.permissions.insert(p);
-                }
-            }
+        if map.is_some() {
+            Arc::make_mut(&mut self.inner.grants).add_role_grants(map);
         }
         self.build()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grants_are_built_once_per_distinct_set() {
+        let cache = GrantsCache::default();
+        let a = cache.get(&["editor"], &["articles.*"], None);
+        let b = cache.get(&["editor"], &["articles.*"], None);
+        assert!(Arc::ptr_eq(&a, &b));
+        // Same characters, other split: another set.
+        let c = cache.get(&["editora"], &["rticles.*"], None);
+        let d = cache.get::<&str, &str>(&[], &["editor", "articles.*"], None);
+        assert!(!Arc::ptr_eq(&a, &c) && !Arc::ptr_eq(&a, &d) && !Arc::ptr_eq(&c, &d));
+        let ctx = AuthContext::builder("1").grants(a).build();
+        assert!(ctx.has_permission("articles.write") && ctx.has_role("editor"));
+        assert!(!ctx.has_role("editora"));
+        // Role grants from the map are part of the set.
+        let map = RoleMap::new().grant("editor", ["reports.view"]);
+        let e = GrantsCache::default().get(&["editor"], &[] as &[&str], Some(&map));
+        let ctx = AuthContext::builder("1").grants(e).build();
+        assert!(ctx.has_permission("reports.view"));
     }
 }

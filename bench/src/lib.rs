@@ -82,6 +82,16 @@ pub fn jwt_config(alg: Algorithm) -> JwtConfig {
     JwtConfig::new().key(key.unwrap())
 }
 
+/// One JWT backend that verifies all four algorithms (each key bound to its own algorithm), as
+/// the load benchmark's server registers it: one `jwt` backend, one verified-token cache.
+pub fn jwt_config_all() -> JwtConfig {
+    JwtConfig::new()
+        .key(JwtKey::hs256(SECRET).unwrap())
+        .key(JwtKey::rs256_pem(RSA_PUBLIC).unwrap())
+        .key(JwtKey::es256_pem(EC_PUBLIC).unwrap())
+        .key(JwtKey::ed_pem(ED_PUBLIC).unwrap())
+}
+
 /// Mints the `n`-th token for `alg` (distinct `sub` and `jti` per `n`).
 pub fn mint(alg: Algorithm, n: usize) -> String {
     let now = std::time::SystemTime::now()

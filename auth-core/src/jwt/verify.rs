@@ -33,8 +33,10 @@ pub(crate) struct Settings {
     pub roles: Option<RoleMap>,
     pub revocation: Option<Arc<dyn RevocationStore>>,
     /// The name the backend is registered under (recorded in contexts).
-    pub name: Cow<'static, str>,
+    pub name: Arc<str>,
     pub cache: Option<super::cache::TokenCache>,
+    /// Roles and permissions of verified tokens, each distinct set built once.
+    pub grants: crate::context::GrantsCache,
 }
 
 /// Which kind of token a verification expects.
@@ -258,7 +260,7 @@ impl JwtBackend {
     }
 
     pub(crate) fn set_name(&mut self, name: &str) {
-        self.s.name = Cow::Owned(name.to_owned());
+        self.s.name = name.into();
     }
 
     /// Verifies a token of the given kind (signature and claims, not revocation).
@@ -309,13 +311,16 @@ impl JwtBackend {
                 .map_err(|_| Reason::Malformed("claims are not a valid JSON object"))?;
             self.check_claims(&c, kind)?;
             let sub = c.sub.as_deref().ok_or(Reason::MissingClaim("sub"))?;
+            let grants = self
+                .s
+                .grants
+                .get(&c.roles, &c.permissions, self.s.roles.as_ref());
             let mut b = AuthContext::builder(sub)
-                .roles(&c.roles)
-                .permissions(&c.permissions)
+                .grants(grants)
                 .staff(c.is_staff)
                 .superuser(c.is_superuser)
                 .active(c.is_active.unwrap_or(true))
-                .backend(self.s.name.clone())
+                .backend_shared(&self.s.name)
                 .token(TokenInfo {
                     jti: c.jti.as_deref().map(Into::into),
                     exp: c.exp,
@@ -331,7 +336,7 @@ impl JwtBackend {
         // The claims were valid JSON, hence valid UTF-8.
         let raw =
             String::from_utf8(payload).map_err(|_| Reason::Malformed("claims are not UTF-8"))?;
-        Ok(ctx.raw_claims(raw).build_with_roles(self.s.roles.as_ref()))
+        Ok(ctx.raw_claims(raw).build())
     }
 
     fn check_claims(&self, c: &Claims<'_>, kind: TokenKind) -> Result<(), Reason> {
