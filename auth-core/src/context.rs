@@ -21,7 +21,7 @@ pub struct TokenInfo {
     /// Issue time (`iat`), seconds since the Unix epoch.
     pub iat: Option<u64>,
     /// `token_type` (`"access"`, `"refresh"`), if present.
-    pub token_type: Option<Box<str>>,
+    pub token_type: Option<Cow<'static, str>>,
     /// The refresh-token family (`fam`), if present.
     pub family: Option<Box<str>>,
 }
@@ -80,28 +80,42 @@ impl GrantsCache {
         permissions: &[P],
         map: Option<&RoleMap>,
     ) -> Arc<Grants> {
-        // Length-prefixed, so that no two different lists encode alike.
-        let mut key = Vec::with_capacity(64);
-        for list in [
-            &mut roles.iter().map(AsRef::as_ref) as &mut dyn Iterator<Item = &str>,
-            &mut permissions.iter().map(AsRef::as_ref),
-        ] {
-            let mut n = 0u32;
-            for item in list {
-                key.extend_from_slice(&u32::try_from(item.len()).unwrap_or(u32::MAX).to_le_bytes());
-                key.extend_from_slice(item.as_bytes());
-                n += 1;
+        // Length-prefixed, so that no two different lists encode alike; on the stack when short.
+        let items = || {
+            let roles = roles.iter().map(|r| (0u8, r.as_ref()));
+            roles.chain(permissions.iter().map(|p| (1u8, p.as_ref())))
+        };
+        let len: usize = items().map(|(_, s)| 5 + s.len()).sum();
+        let mut stack = [0u8; 256];
+        let mut heap = Vec::new();
+        let key: &[u8] = {
+            let put = |buf: &mut dyn FnMut(&[u8])| {
+                for (kind, item) in items() {
+                    buf(&[kind]);
+                    buf(&u32::try_from(item.len()).unwrap_or(u32::MAX).to_le_bytes());
+                    buf(item.as_bytes());
+                }
+            };
+            if len <= stack.len() {
+                let mut at = 0;
+                put(&mut |b: &[u8]| {
+                    stack[at..at + b.len()].copy_from_slice(b);
+                    at += b.len();
+                });
+                &stack[..len]
+            } else {
+                heap.reserve_exact(len);
+                put(&mut |b: &[u8]| heap.extend_from_slice(b));
+                &heap
             }
-            key.extend_from_slice(&n.to_le_bytes());
-            key.push(0xff);
-        }
-        if let Some(g) = self.sets.read().ok().and_then(|m| m.get(&key[..]).cloned()) {
+        };
+        if let Some(g) = self.sets.read().ok().and_then(|m| m.get(key).cloned()) {
             return g;
         }
         let g = Arc::new(Grants::new(roles, permissions, map));
         if let Ok(mut sets) = self.sets.write() {
             if sets.len() < Self::MAX {
-                sets.insert(key.into_boxed_slice(), g.clone());
+                sets.insert(key.into(), g.clone());
             }
         }
         g
@@ -287,6 +301,38 @@ impl fmt::Debug for AuthContext {
     }
 }
 
+/// What the JWT backend knows of a verified token, turned into a context in one step (no
+/// builder moves on the verification path).
+pub(crate) struct JwtIdentity {
+    pub user_id: Box<str>,
+    pub name: Option<Box<str>>,
+    pub backend: Arc<str>,
+    pub grants: Arc<Grants>,
+    pub is_staff: bool,
+    pub is_superuser: bool,
+    pub is_active: bool,
+    pub claims: Box<str>,
+    pub token: TokenInfo,
+}
+
+impl From<JwtIdentity> for AuthContext {
+    fn from(j: JwtIdentity) -> AuthContext {
+        AuthContext {
+            inner: Arc::new(Inner {
+                user_id: j.user_id,
+                name: j.name,
+                backend: Name::Shared(j.backend),
+                grants: j.grants,
+                is_staff: j.is_staff,
+                is_superuser: j.is_superuser,
+                is_active: j.is_active,
+                claims: Some(j.claims),
+                token: Some(j.token),
+            }),
+        }
+    }
+}
+
 /// Builds an [`AuthContext`]; custom backends use it to describe who they authenticated.
 #[derive(Debug)]
 pub struct AuthContextBuilder {
@@ -357,13 +403,8 @@ impl AuthContextBuilder {
         self
     }
 
-    /// Records the backend name, shared.
-    pub(crate) fn backend_shared(mut self, name: &Arc<str>) -> Self {
-        self.inner.backend = Name::Shared(name.clone());
-        self
-    }
-
     /// Uses roles and permissions built (and shared) elsewhere.
+    #[cfg(test)]
     pub(crate) fn grants(mut self, grants: Arc<Grants>) -> Self {
         self.inner.grants = grants;
         self

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::keys::JwtKey;
 use crate::backend::Outcome;
-use crate::context::{AuthContext, TokenInfo};
+use crate::context::{AuthContext, JwtIdentity, TokenInfo};
 use crate::error::Reason;
 use crate::permissions::RoleMap;
 use crate::request::{CredentialSource, Found, RequestParts};
@@ -306,37 +306,45 @@ impl JwtBackend {
         let payload = URL_SAFE_NO_PAD
             .decode(c64)
             .map_err(|_| Reason::Malformed("claims are not base64url"))?;
-        let ctx = {
-            let c: Claims<'_> = serde_json::from_slice(&payload)
+        // Validated as UTF-8 once here; serde_json then reads a `str` without checking again.
+        let raw = String::from_utf8(payload)
+            .map_err(|_| Reason::Malformed("claims are not a valid JSON object"))?;
+        let identity = {
+            let c: Claims<'_> = serde_json::from_str(&raw)
                 .map_err(|_| Reason::Malformed("claims are not a valid JSON object"))?;
             self.check_claims(&c, kind)?;
             let sub = c.sub.as_deref().ok_or(Reason::MissingClaim("sub"))?;
-            let grants = self
-                .s
-                .grants
-                .get(&c.roles, &c.permissions, self.s.roles.as_ref());
-            let mut b = AuthContext::builder(sub)
-                .grants(grants)
-                .staff(c.is_staff)
-                .superuser(c.is_superuser)
-                .active(c.is_active.unwrap_or(true))
-                .backend_shared(&self.s.name)
-                .token(TokenInfo {
+            JwtIdentity {
+                user_id: sub.into(),
+                name: c.username.as_deref().map(Into::into),
+                backend: self.s.name.clone(),
+                grants: self
+                    .s
+                    .grants
+                    .get(&c.roles, &c.permissions, self.s.roles.as_ref()),
+                is_staff: c.is_staff,
+                is_superuser: c.is_superuser,
+                is_active: c.is_active.unwrap_or(true),
+                claims: Box::default(),
+                token: TokenInfo {
                     jti: c.jti.as_deref().map(Into::into),
                     exp: c.exp,
                     iat: c.iat,
-                    token_type: c.token_type.as_deref().map(Into::into),
+                    // The two values this library issues need no allocation.
+                    token_type: c.token_type.as_deref().map(|t| match t {
+                        "access" => Cow::Borrowed("access"),
+                        "refresh" => Cow::Borrowed("refresh"),
+                        other => Cow::Owned(other.to_owned()),
+                    }),
                     family: c.fam.as_deref().map(Into::into),
-                });
-            if let Some(name) = c.username.as_deref() {
-                b = b.name(name);
+                },
             }
-            b
         };
-        // The claims were valid JSON, hence valid UTF-8.
-        let raw =
-            String::from_utf8(payload).map_err(|_| Reason::Malformed("claims are not UTF-8"))?;
-        Ok(ctx.raw_claims(raw).build())
+        Ok(JwtIdentity {
+            claims: raw.into_boxed_str(),
+            ..identity
+        }
+        .into())
     }
 
     fn check_claims(&self, c: &Claims<'_>, kind: TokenKind) -> Result<(), Reason> {
