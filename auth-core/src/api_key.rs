@@ -7,6 +7,8 @@
 //! at most something about the SHA-256 digest of a guess, never about a stored key.
 
 use std::collections::HashMap;
+
+use foldhash::fast::RandomState;
 use std::fmt;
 
 use sha2::{Digest, Sha256};
@@ -178,7 +180,8 @@ impl ApiKeys {
     /// Validates the keys and builds the backend (roles mapped through `roles`).
     pub fn build(self, roles: Option<&RoleMap>) -> Result<ApiKeyBackend, ConfigError> {
         let source = self.source?;
-        let mut by_digest = HashMap::with_capacity(self.keys.len());
+        let mut by_digest =
+            HashMap::with_capacity_and_hasher(self.keys.len(), RandomState::default());
         for (i, key) in self.keys.into_iter().enumerate() {
             let index = i + 1;
             let digest = match &key.secret {
@@ -243,7 +246,8 @@ fn parse_hex32(hex: &str) -> Option<[u8; 32]> {
 /// The built API-key backend: digests mapped to ready-made contexts.
 pub struct ApiKeyBackend {
     source: CredentialSource,
-    by_digest: HashMap<[u8; 32], AuthContext>,
+    /// Keyed by SHA-256 digests, which no client can steer: a fast hash is enough.
+    by_digest: HashMap<[u8; 32], AuthContext, RandomState>,
 }
 
 impl fmt::Debug for ApiKeyBackend {

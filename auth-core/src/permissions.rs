@@ -5,6 +5,8 @@
 //! `articles.` (`articles.read`, `articles.comments.delete`) but not `articlesX.read`.
 
 use std::collections::{HashMap, HashSet};
+
+use foldhash::fast::RandomState;
 use std::fmt;
 
 use crate::error::ConfigError;
@@ -67,9 +69,11 @@ pub fn validate_name(what: &'static str, value: &str) -> Result<(), ConfigError>
 #[derive(Clone, Default)]
 pub struct PermissionSet {
     all: bool,
-    exact: HashSet<Box<str>>,
+    /// foldhash, seeded per process: a set holds one identity's grants, which come from the
+    /// configuration or a verified token, so SipHash's flood resistance would only cost time.
+    exact: HashSet<Box<str>, RandomState>,
     /// Wildcard grants, stored without the trailing `.*`.
-    prefixes: HashSet<Box<str>>,
+    prefixes: HashSet<Box<str>, RandomState>,
 }
 
 impl PermissionSet {

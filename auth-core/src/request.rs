@@ -141,7 +141,8 @@ impl CredentialSource {
                 let Ok(value) = std::str::from_utf8(raw) else {
                     return Found::Malformed;
                 };
-                let value = value.trim();
+                // Optional whitespace around a field value is SP or HTAB (RFC 9110, 5.6.3).
+                let value = value.trim_ascii();
                 let rest = match prefix {
                     None => value,
                     Some(p) => {
@@ -159,7 +160,7 @@ impl CredentialSource {
                             // e.g. "Bearerx": another scheme, not ours.
                             return Found::Nothing;
                         }
-                        rest.trim_start()
+                        rest.trim_ascii_start()
                     }
                 };
                 if rest.is_empty() {
