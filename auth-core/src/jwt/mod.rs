@@ -13,6 +13,7 @@ mod cache;
 mod issue;
 mod keys;
 mod lifecycle;
+mod verifiers;
 mod verify;
 
 use std::fmt;
