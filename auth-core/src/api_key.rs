@@ -268,6 +268,13 @@ impl ApiKeyBackend {
         bool::from(stored.ct_eq(&digest)).then_some(ctx)
     }
 
+    /// Records the name the backend is registered under in its contexts.
+    pub(crate) fn set_name(&mut self, name: &std::sync::Arc<str>) {
+        for ctx in self.by_digest.values_mut() {
+            *ctx = ctx.clone().with_backend(name);
+        }
+    }
+
     /// Authenticates a request.
     pub fn authenticate(&self, req: &dyn RequestParts) -> Outcome {
         match self.source.find(req) {

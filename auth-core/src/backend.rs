@@ -90,7 +90,8 @@ impl Registered {
 /// The named backends of a configuration, tried in the order a route names them.
 #[derive(Clone, Default)]
 pub struct Backends {
-    entries: Vec<(Box<str>, Registered)>,
+    /// Names are shared with the contexts the chain stamps (a reference count, no copy).
+    entries: Vec<(Arc<str>, Registered)>,
 }
 
 impl fmt::Debug for Backends {
@@ -107,33 +108,37 @@ impl Backends {
         Self::default()
     }
 
-    fn push(&mut self, name: &str, b: Registered) -> Result<(), ConfigError> {
+    fn push(&mut self, name: Arc<str>, b: Registered) -> Result<(), ConfigError> {
         if name.is_empty() {
             return Err(ConfigError::Invalid(
                 "a backend name cannot be empty".into(),
             ));
         }
-        if self.contains(name) {
-            return Err(ConfigError::DuplicateBackend(name.to_owned()));
+        if self.contains(&name) {
+            return Err(ConfigError::DuplicateBackend(name.to_string()));
         }
-        self.entries.push((name.into(), b));
+        self.entries.push((name, b));
         Ok(())
     }
 
     /// Registers a JWT backend under `name`.
     pub fn add_jwt(&mut self, name: &str, mut b: JwtBackend) -> Result<(), ConfigError> {
-        b.set_name(name);
+        let name: Arc<str> = name.into();
+        b.set_name(&name);
         self.push(name, Registered::Jwt(Arc::new(b)))
     }
 
     /// Registers an API-key backend under `name`.
-    pub fn add_api_keys(&mut self, name: &str, b: ApiKeyBackend) -> Result<(), ConfigError> {
+    pub fn add_api_keys(&mut self, name: &str, mut b: ApiKeyBackend) -> Result<(), ConfigError> {
+        // Its contexts are built once: stamp them now, not on every request.
+        let name: Arc<str> = name.into();
+        b.set_name(&name);
         self.push(name, Registered::ApiKey(Arc::new(b)))
     }
 
     /// Registers a custom backend under `name`.
     pub fn add_custom<B: Backend>(&mut self, name: &str, b: B) -> Result<(), ConfigError> {
-        self.push(name, Registered::Custom(Arc::new(b)))
+        self.push(name.into(), Registered::Custom(Arc::new(b)))
     }
 
     /// Whether a backend is registered under `name`.
@@ -167,11 +172,8 @@ impl Backends {
         })
     }
 
-    fn get(&self, name: &str) -> Option<&Registered> {
-        self.entries
-            .iter()
-            .find(|(n, _)| &**n == name)
-            .map(|(_, b)| b)
+    fn get(&self, name: &str) -> Option<&(Arc<str>, Registered)> {
+        self.entries.iter().find(|(n, _)| &**n == name)
     }
 
     /// Runs [`Backends::authenticate`] without waiting, when every step it needs can answer at
@@ -186,11 +188,11 @@ impl Backends {
         let mut chain = Chain::default();
         for name in order {
             let name = name.as_ref();
-            let Some(backend) = self.get(name) else {
+            let Some((registered, backend)) = self.get(name) else {
                 return Some(Err(AuthError::Misconfigured(name.to_owned().into())));
             };
             if let Some(ctx) = chain.record(backend.authenticate_now(req)?) {
-                return Some(Ok(ctx.with_backend(name)));
+                return Some(Ok(ctx.with_backend(registered)));
             }
         }
         Some(Err(chain.finish()))
@@ -212,11 +214,11 @@ impl Backends {
         let mut chain = Chain::default();
         for name in order {
             let name = name.as_ref();
-            let Some(backend) = self.get(name) else {
+            let Some((registered, backend)) = self.get(name) else {
                 return Err(AuthError::Misconfigured(name.to_owned().into()));
             };
             if let Some(ctx) = chain.record(backend.authenticate(req).await) {
-                return Ok(ctx.with_backend(name));
+                return Ok(ctx.with_backend(registered));
             }
         }
         Err(chain.finish())

@@ -275,10 +275,11 @@ impl AuthContext {
         self.inner.token.as_ref()
     }
 
-    /// Returns this context with its backend name set to `name` (cheap when it already is).
-    pub(crate) fn with_backend(mut self, name: &str) -> Self {
-        if self.inner.backend.as_str() != name {
-            Arc::make_mut(&mut self.inner).backend = Name::Shared(name.into());
+    /// Returns this context with its backend name set to `name` (a reference count when it
+    /// is not already that name; nothing when it is).
+    pub(crate) fn with_backend(mut self, name: &Arc<str>) -> Self {
+        if self.inner.backend.as_str() != &**name {
+            Arc::make_mut(&mut self.inner).backend = Name::Shared(name.clone());
         }
         self
     }

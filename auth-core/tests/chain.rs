@@ -257,3 +257,28 @@ fn base64_url(bytes: &[u8]) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
+
+#[test]
+fn contexts_carry_the_name_their_backend_is_registered_under() {
+    let jwt = JwtConfig::hs256(SECRET).build(None, None).unwrap();
+    let token = jwt
+        .issue_for_context(&AuthContext::builder("u1").build(), TokenOptions::access())
+        .unwrap()
+        .token;
+    let mut b = Backends::new();
+    b.add_jwt("staff_jwt", jwt).unwrap();
+    let keys = ApiKeys::new().key("sk-test-key-1", ["a.b"]);
+    b.add_api_keys("partner_keys", keys.build(None).unwrap())
+        .unwrap();
+    let bearer = SimpleRequest::new("GET", "/").header("Authorization", format!("Bearer {token}"));
+    let keyed = SimpleRequest::new("GET", "/").header("X-API-Key", "sk-test-key-1");
+    let order = ["staff_jwt", "partner_keys"];
+    for _ in 0..2 {
+        let now = b.try_authenticate_now(&order, &bearer).unwrap().unwrap();
+        assert_eq!(now.backend(), "staff_jwt");
+        let now = b.try_authenticate_now(&order, &keyed).unwrap().unwrap();
+        assert_eq!(now.backend(), "partner_keys");
+        let later = block(b.authenticate(&order, &keyed)).unwrap();
+        assert_eq!(later.backend(), "partner_keys");
+    }
+}

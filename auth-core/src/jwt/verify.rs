@@ -259,8 +259,8 @@ impl JwtBackend {
         self.s.cache.as_ref().map_or(0, |c| c.len())
     }
 
-    pub(crate) fn set_name(&mut self, name: &str) {
-        self.s.name = name.into();
+    pub(crate) fn set_name(&mut self, name: &Arc<str>) {
+        self.s.name = name.clone();
     }
 
     /// Verifies a token of the given kind (signature and claims, not revocation).
