@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use auth_core::jwt::{JwtConfig, TokenOptions};
+use auth_core::jwt::{JwtBackend, JwtConfig, TokenOptions};
 use auth_core::{
     ApiKeys, AuthContext, AuthError, Backend, Backends, Outcome, Reason, RequestParts,
     SimpleRequest,
@@ -31,12 +31,18 @@ impl Backend for Down {
     }
 }
 
-fn backends() -> (Backends, String) {
+/// An HS256 backend and an access token it issued.
+fn jwt_and_token() -> (JwtBackend, String) {
     let jwt = JwtConfig::hs256(SECRET).build(None, None).unwrap();
     let token = jwt
         .issue_for_context(&AuthContext::builder("u1").build(), TokenOptions::access())
         .unwrap()
         .token;
+    (jwt, token)
+}
+
+fn backends() -> (Backends, String) {
+    let (jwt, token) = jwt_and_token();
     let mut b = Backends::new();
     b.add_jwt("jwt", jwt).unwrap();
     b.add_api_keys(
@@ -260,11 +266,7 @@ fn base64_url(bytes: &[u8]) -> String {
 
 #[test]
 fn contexts_carry_the_name_their_backend_is_registered_under() {
-    let jwt = JwtConfig::hs256(SECRET).build(None, None).unwrap();
-    let token = jwt
-        .issue_for_context(&AuthContext::builder("u1").build(), TokenOptions::access())
-        .unwrap()
-        .token;
+    let (jwt, token) = jwt_and_token();
     let mut b = Backends::new();
     b.add_jwt("staff_jwt", jwt).unwrap();
     let keys = ApiKeys::new().key("sk-test-key-1", ["a.b"]);
