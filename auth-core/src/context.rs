@@ -10,20 +10,21 @@ use serde::de::DeserializeOwned;
 use crate::permissions::{PermissionSet, RoleMap};
 use crate::user::AuthUser;
 
-/// Facts about the token that authenticated a request (JWT backends only).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Facts about the token that authenticated a request (JWT backends only), borrowed from its
+/// [`AuthContext`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct TokenInfo {
+pub struct TokenInfo<'a> {
     /// The token id (`jti`), if any.
-    pub jti: Option<Box<str>>,
+    pub jti: Option<&'a str>,
     /// Expiry (`exp`), seconds since the Unix epoch.
     pub exp: Option<u64>,
     /// Issue time (`iat`), seconds since the Unix epoch.
     pub iat: Option<u64>,
     /// `token_type` (`"access"`, `"refresh"`), if present.
-    pub token_type: Option<Cow<'static, str>>,
+    pub token_type: Option<&'a str>,
     /// The refresh-token family (`fam`), if present.
-    pub family: Option<Box<str>>,
+    pub family: Option<&'a str>,
 }
 
 /// Roles and effective permissions: shared by every context with the same grants (the JWT
@@ -144,17 +145,147 @@ impl fmt::Debug for Name {
     }
 }
 
+/// Where a string of a context lies in its text; `start == u32::MAX` means absent.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Span {
+    start: u32,
+    len: u32,
+}
+
+impl Span {
+    const NONE: Span = Span {
+        start: u32::MAX,
+        len: 0,
+    };
+
+    fn get(self, text: &Text) -> Option<&str> {
+        if self.start == u32::MAX {
+            return None;
+        }
+        let start = self.start as usize;
+        // Spans lie on character boundaries of a `str`: this check only costs the span's length.
+        std::str::from_utf8(text.bytes().get(start..start + self.len as usize)?).ok()
+    }
+
+    /// Where `part` lies in `whole`, when it is a slice of it.
+    fn within(whole: &str, part: &str) -> Option<Span> {
+        let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+        if start + part.len() > whole.len() {
+            return None;
+        }
+        Some(Span {
+            start: u32::try_from(start).ok().filter(|s| *s != u32::MAX)?,
+            len: u32::try_from(part.len()).ok()?,
+        })
+    }
+}
+
+/// One string of a context while it is assembled: absent, a slice of the text already there,
+/// or a copy to append to it.
+pub(crate) enum Part {
+    Absent,
+    At(Span),
+    Copy(Box<str>),
+}
+
+impl Part {
+    /// `s` as a part of a context whose text is `text`: a span when `s` is a slice of `text`
+    /// (claims strings without escapes), else a copy.
+    pub(crate) fn of(text: &str, s: Option<&str>) -> Part {
+        match s {
+            None => Part::Absent,
+            Some(s) => Span::within(text, s).map_or_else(|| Part::Copy(s.into()), Part::At),
+        }
+    }
+
+    fn owned(s: Option<Box<str>>) -> Part {
+        s.map_or(Part::Absent, Part::Copy)
+    }
+
+    /// Appends a copy to `text` and returns where the part lies. A text past 4 GiB cannot be
+    /// addressed; a part that would lie there is dropped.
+    fn place(self, text: &mut String) -> Span {
+        match self {
+            Part::Absent => Span::NONE,
+            Part::At(span) => span,
+            Part::Copy(s) => {
+                let start = text.len();
+                match (u32::try_from(start), u32::try_from(s.len())) {
+                    (Ok(start), Ok(len))
+                        if start != u32::MAX && start.checked_add(len).is_some() =>
+                    {
+                        text.push_str(&s);
+                        Span { start, len }
+                    }
+                    _ => Span::NONE,
+                }
+            }
+        }
+    }
+}
+
+const STAFF: u8 = 1;
+const SUPERUSER: u8 = 2;
+const ACTIVE: u8 = 4;
+const TOKEN: u8 = 8;
+const EXP: u8 = 16;
+const IAT: u8 = 32;
+
+/// Texts up to this many bytes live inside the context (most tokens' claims do).
+const INLINE: usize = 214;
+
+/// A context's text: inline when short, so that a context is one allocation (and the cache can
+/// keep contexts in place, with none).
+#[derive(Clone)]
+enum Text {
+    Inline { len: u8, buf: [u8; INLINE] },
+    Heap(Box<str>),
+}
+
+impl Text {
+    fn new(s: String) -> Text {
+        match u8::try_from(s.len()) {
+            Ok(len) if s.len() <= INLINE => {
+                let mut buf = [0; INLINE];
+                buf[..s.len()].copy_from_slice(s.as_bytes());
+                Text::Inline { len, buf }
+            }
+            _ => Text::Heap(s.into_boxed_str()),
+        }
+    }
+
+    #[inline]
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Text::Inline { len, buf } => &buf[..*len as usize],
+            Text::Heap(s) => s.as_bytes(),
+        }
+    }
+}
+
+/// A context's data: one text (the raw claims for a token, then any string that is not a slice
+/// of them) and where each string lies in it.
 #[derive(Clone)]
 struct Inner {
-    user_id: Box<str>,
-    name: Option<Box<str>>,
+    text: Text,
+    user_id: Span,
+    name: Span,
+    claims: Span,
+    jti: Span,
+    family: Span,
+    token_type: Span,
+    exp: u64,
+    iat: u64,
     backend: Name,
     grants: Arc<Grants>,
-    is_staff: bool,
-    is_superuser: bool,
-    is_active: bool,
-    claims: Option<Box<str>>,
-    token: Option<TokenInfo>,
+    flags: u8,
+}
+
+impl Inner {
+    #[inline]
+    fn flag(&self, f: u8) -> bool {
+        self.flags & f != 0
+    }
 }
 
 /// The identity of an authenticated request: who, through which backend, with which roles and
@@ -178,17 +309,13 @@ impl AuthContext {
     /// Starts a context for `user_id`.
     pub fn builder(user_id: impl Into<Box<str>>) -> AuthContextBuilder {
         AuthContextBuilder {
-            inner: Inner {
-                user_id: user_id.into(),
-                name: None,
-                backend: Name::Static(""),
-                grants: Arc::default(),
-                is_staff: false,
-                is_superuser: false,
-                is_active: true,
-                claims: None,
-                token: None,
-            },
+            user_id: user_id.into(),
+            name: None,
+            claims: None,
+            token: None,
+            backend: Name::Static(""),
+            grants: Arc::default(),
+            flags: ACTIVE,
         }
     }
 
@@ -208,12 +335,12 @@ impl AuthContext {
 
     /// The user's identity (the token's `sub`, the API key's user id, ...).
     pub fn user_id(&self) -> &str {
-        &self.inner.user_id
+        self.inner.user_id.get(&self.inner.text).unwrap_or_default()
     }
 
     /// The display name, if known.
     pub fn name(&self) -> Option<&str> {
-        self.inner.name.as_deref()
+        self.inner.name.get(&self.inner.text)
     }
 
     /// The name of the backend that authenticated the request (`"jwt"`, `"api_key"`, a custom name).
@@ -239,27 +366,27 @@ impl AuthContext {
     /// Whether the identity holds `permission` (wildcards honoured; superusers hold every permission).
     #[inline]
     pub fn has_permission(&self, permission: &str) -> bool {
-        self.inner.is_superuser || self.inner.grants.permissions.contains(permission)
+        self.inner.flag(SUPERUSER) || self.inner.grants.permissions.contains(permission)
     }
 
     /// Whether the identity is staff.
     pub fn is_staff(&self) -> bool {
-        self.inner.is_staff
+        self.inner.flag(STAFF)
     }
 
     /// Whether the identity is a superuser.
     pub fn is_superuser(&self) -> bool {
-        self.inner.is_superuser
+        self.inner.flag(SUPERUSER)
     }
 
     /// Whether the account is active.
     pub fn is_active(&self) -> bool {
-        self.inner.is_active
+        self.inner.flag(ACTIVE)
     }
 
     /// The raw JSON claims of the token, for JWT-authenticated requests.
     pub fn raw_claims(&self) -> Option<&str> {
-        self.inner.claims.as_deref()
+        self.inner.claims.get(&self.inner.text)
     }
 
     /// Deserializes the token's claims into `T` (for custom claims).
@@ -267,12 +394,19 @@ impl AuthContext {
     /// Returns `None` when the request was not authenticated by a token, and the JSON error when
     /// the claims do not fit `T`.
     pub fn claims<T: DeserializeOwned>(&self) -> Option<Result<T, serde_json::Error>> {
-        self.inner.claims.as_deref().map(serde_json::from_str)
+        self.raw_claims().map(serde_json::from_str)
     }
 
     /// Facts about the token, for JWT-authenticated requests.
-    pub fn token(&self) -> Option<&TokenInfo> {
-        self.inner.token.as_ref()
+    pub fn token(&self) -> Option<TokenInfo<'_>> {
+        let i = &*self.inner;
+        i.flag(TOKEN).then(|| TokenInfo {
+            jti: i.jti.get(&i.text),
+            exp: i.flag(EXP).then_some(i.exp),
+            iat: i.flag(IAT).then_some(i.iat),
+            token_type: i.token_type.get(&i.text),
+            family: i.family.get(&i.text),
+        })
     }
 
     /// Returns this context with its backend name set to `name` (a reference count when it
@@ -285,64 +419,123 @@ impl AuthContext {
     }
 }
 
+/// A context as the token cache keeps it: its data in place, with no allocation of its own
+/// when the text is inline. [`CachedContext::to_context`] makes a context of it.
+#[derive(Clone)]
+pub(crate) struct CachedContext(Inner);
+
+impl CachedContext {
+    pub(crate) fn new(ctx: &AuthContext) -> CachedContext {
+        CachedContext((*ctx.inner).clone())
+    }
+
+    /// A context with this data: one allocation and a copy.
+    #[inline]
+    pub(crate) fn to_context(&self) -> AuthContext {
+        AuthContext {
+            inner: Arc::new(self.0.clone()),
+        }
+    }
+}
+
 impl fmt::Debug for AuthContext {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let i = &self.inner;
         f.debug_struct("AuthContext")
-            .field("user_id", &i.user_id)
-            .field("name", &i.name)
+            .field("user_id", &self.user_id())
+            .field("name", &self.name())
             .field("backend", &i.backend)
             .field("roles", &i.grants.roles)
             .field("permissions", &i.grants.permissions)
-            .field("is_staff", &i.is_staff)
-            .field("is_superuser", &i.is_superuser)
-            .field("is_active", &i.is_active)
-            .field("token", &i.token)
+            .field("is_staff", &self.is_staff())
+            .field("is_superuser", &self.is_superuser())
+            .field("is_active", &self.is_active())
+            .field("token", &self.token())
             .finish_non_exhaustive()
     }
 }
 
-/// What the JWT backend knows of a verified token, turned into a context in one step (no
-/// builder moves on the verification path).
+/// What the JWT backend knows of a verified token, turned into a context in one step: the
+/// strings are spans of the claims text where they can be (no copies), so that a cached token
+/// costs the context and its text.
 pub(crate) struct JwtIdentity {
-    pub user_id: Box<str>,
-    pub name: Option<Box<str>>,
+    pub claims: String,
+    pub user_id: Part,
+    pub name: Part,
+    pub jti: Part,
+    pub family: Part,
+    pub token_type: Part,
+    pub exp: Option<u64>,
+    pub iat: Option<u64>,
     pub backend: Arc<str>,
     pub grants: Arc<Grants>,
     pub is_staff: bool,
     pub is_superuser: bool,
     pub is_active: bool,
-    pub claims: Box<str>,
-    pub token: TokenInfo,
 }
 
 impl From<JwtIdentity> for AuthContext {
     fn from(j: JwtIdentity) -> AuthContext {
+        let mut text = j.claims;
+        let claims = Span::within(&text, &text).unwrap_or(Span::NONE);
+        let user_id = j.user_id.place(&mut text);
+        let name = j.name.place(&mut text);
+        let jti = j.jti.place(&mut text);
+        let family = j.family.place(&mut text);
+        let token_type = j.token_type.place(&mut text);
+        let flags = flags(j.is_staff, j.is_superuser, j.is_active)
+            | TOKEN
+            | if j.exp.is_some() { EXP } else { 0 }
+            | if j.iat.is_some() { IAT } else { 0 };
         AuthContext {
             inner: Arc::new(Inner {
-                user_id: j.user_id,
-                name: j.name,
+                text: Text::new(text),
+                user_id,
+                name,
+                claims,
+                jti,
+                family,
+                token_type,
+                exp: j.exp.unwrap_or(0),
+                iat: j.iat.unwrap_or(0),
                 backend: Name::Shared(j.backend),
                 grants: j.grants,
-                is_staff: j.is_staff,
-                is_superuser: j.is_superuser,
-                is_active: j.is_active,
-                claims: Some(j.claims),
-                token: Some(j.token),
+                flags,
             }),
         }
     }
 }
 
-/// Builds an [`AuthContext`]; custom backends use it to describe who they authenticated.
-#[derive(Debug)]
-pub struct AuthContextBuilder {
-    inner: Inner,
+fn flags(staff: bool, superuser: bool, active: bool) -> u8 {
+    (if staff { STAFF } else { 0 })
+        | (if superuser { SUPERUSER } else { 0 })
+        | (if active { ACTIVE } else { 0 })
 }
 
-impl fmt::Debug for Inner {
+/// The token facts a builder was given, owned until the context is built.
+#[derive(Debug, Default)]
+struct OwnedToken {
+    jti: Option<Box<str>>,
+    exp: Option<u64>,
+    iat: Option<u64>,
+    token_type: Option<Box<str>>,
+    family: Option<Box<str>>,
+}
+
+/// Builds an [`AuthContext`]; custom backends use it to describe who they authenticated.
+pub struct AuthContextBuilder {
+    user_id: Box<str>,
+    name: Option<Box<str>>,
+    claims: Option<Box<str>>,
+    token: Option<OwnedToken>,
+    backend: Name,
+    grants: Arc<Grants>,
+    flags: u8,
+}
+
+impl fmt::Debug for AuthContextBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Inner")
+        f.debug_struct("AuthContextBuilder")
             .field("user_id", &self.user_id)
             .finish_non_exhaustive()
     }
@@ -351,20 +544,20 @@ impl fmt::Debug for Inner {
 impl AuthContextBuilder {
     /// Sets the display name.
     pub fn name(mut self, name: impl Into<Box<str>>) -> Self {
-        self.inner.name = Some(name.into());
+        self.name = Some(name.into());
         self
     }
 
     /// Sets the roles.
     pub fn roles<I: IntoIterator<Item = S>, S: AsRef<str>>(mut self, roles: I) -> Self {
-        Arc::make_mut(&mut self.inner.grants).roles =
+        Arc::make_mut(&mut self.grants).roles =
             roles.into_iter().map(|r| r.as_ref().into()).collect();
         self
     }
 
     /// Adds permissions (wildcards allowed).
     pub fn permissions<I: IntoIterator<Item = S>, S: AsRef<str>>(mut self, perms: I) -> Self {
-        let grants = Arc::make_mut(&mut self.inner.grants);
+        let grants = Arc::make_mut(&mut self.grants);
         for p in perms {
             grants.permissions.insert(p.as_ref());
         }
@@ -373,31 +566,37 @@ impl AuthContextBuilder {
 
     /// Uses a permission set built elsewhere.
     pub fn permission_set(mut self, set: PermissionSet) -> Self {
-        Arc::make_mut(&mut self.inner.grants).permissions = set;
+        Arc::make_mut(&mut self.grants).permissions = set;
+        self
+    }
+
+    fn set(mut self, flag: u8, yes: bool) -> Self {
+        if yes {
+            self.flags |= flag;
+        } else {
+            self.flags &= !flag;
+        }
         self
     }
 
     /// Sets the staff flag.
-    pub fn staff(mut self, yes: bool) -> Self {
-        self.inner.is_staff = yes;
-        self
+    pub fn staff(self, yes: bool) -> Self {
+        self.set(STAFF, yes)
     }
 
     /// Sets the superuser flag.
-    pub fn superuser(mut self, yes: bool) -> Self {
-        self.inner.is_superuser = yes;
-        self
+    pub fn superuser(self, yes: bool) -> Self {
+        self.set(SUPERUSER, yes)
     }
 
     /// Sets the active flag (default `true`).
-    pub fn active(mut self, yes: bool) -> Self {
-        self.inner.is_active = yes;
-        self
+    pub fn active(self, yes: bool) -> Self {
+        self.set(ACTIVE, yes)
     }
 
     /// Records the backend name (the chain sets it too).
     pub fn backend(mut self, name: impl Into<Cow<'static, str>>) -> Self {
-        self.inner.backend = match name.into() {
+        self.backend = match name.into() {
             Cow::Borrowed(s) => Name::Static(s),
             Cow::Owned(s) => Name::Shared(s.into()),
         };
@@ -407,33 +606,70 @@ impl AuthContextBuilder {
     /// Uses roles and permissions built (and shared) elsewhere.
     #[cfg(test)]
     pub(crate) fn grants(mut self, grants: Arc<Grants>) -> Self {
-        self.inner.grants = grants;
+        self.grants = grants;
         self
     }
 
     /// Keeps the raw JSON claims.
     pub fn raw_claims(mut self, json: impl Into<Box<str>>) -> Self {
-        self.inner.claims = Some(json.into());
+        self.claims = Some(json.into());
         self
     }
 
-    /// Records facts about the token.
-    pub fn token(mut self, info: TokenInfo) -> Self {
-        self.inner.token = Some(info);
+    /// Records facts about the token (the strings are copied).
+    pub fn token(mut self, info: TokenInfo<'_>) -> Self {
+        self.token = Some(OwnedToken {
+            jti: info.jti.map(Into::into),
+            exp: info.exp,
+            iat: info.iat,
+            token_type: info.token_type.map(Into::into),
+            family: info.family.map(Into::into),
+        });
         self
     }
 
     /// Builds the context.
     pub fn build(self) -> AuthContext {
+        let mut text = String::new();
+        let claims = Part::owned(self.claims).place(&mut text);
+        let user_id = Part::Copy(self.user_id).place(&mut text);
+        let name = Part::owned(self.name).place(&mut text);
+        let mut flags = self.flags;
+        let t = self.token.map_or_else(OwnedToken::default, |t| {
+            flags |= TOKEN;
+            t
+        });
+        if t.exp.is_some() {
+            flags |= EXP;
+        }
+        if t.iat.is_some() {
+            flags |= IAT;
+        }
+        let jti = Part::owned(t.jti).place(&mut text);
+        let family = Part::owned(t.family).place(&mut text);
+        let token_type = Part::owned(t.token_type).place(&mut text);
         AuthContext {
-            inner: Arc::new(self.inner),
+            inner: Arc::new(Inner {
+                text: Text::new(text),
+                user_id,
+                name,
+                claims,
+                jti,
+                family,
+                token_type,
+                exp: t.exp.unwrap_or(0),
+                iat: t.iat.unwrap_or(0),
+                backend: self.backend,
+                grants: self.grants,
+                flags,
+            }),
         }
     }
 
     /// Builds the context, adding the permissions `map` grants to its roles.
     pub fn build_with_roles(mut self, map: Option<&RoleMap>) -> AuthContext {
         if map.is_some() {
-            Arc::make_mut(&mut self.inner.grants).add_role_grants(map);
+            Arc::make_mut(&mut self.grants).add_role_grants(map);
         }
         self.build()
     }

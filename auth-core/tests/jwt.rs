@@ -162,7 +162,7 @@ fn every_algorithm_family_round_trips() {
             "case {name}"
         );
         assert_eq!(
-            ctx.token().unwrap().jti.as_deref(),
+            ctx.token().unwrap().jti,
             Some(issued.jti.as_str()),
             "case {name}"
         );
@@ -745,10 +745,7 @@ fn issuing_rules() {
         Reason::WrongTokenType
     );
     let r = jwt.verify_kind(&refresh.token, TokenKind::Refresh).unwrap();
-    assert_eq!(
-        r.token().unwrap().family.as_deref(),
-        refresh.family.as_deref()
-    );
+    assert_eq!(r.token().unwrap().family, refresh.family.as_deref());
     assert_eq!(
         jwt.verify_kind(&plain.token, TokenKind::Refresh)
             .unwrap_err(),
@@ -930,4 +927,55 @@ async fn verified_token_cache() {
         .unwrap();
     off.verify(&issued.token).unwrap();
     assert_eq!(off.cached_tokens(), 0);
+}
+
+#[test]
+fn context_strings_read_back_exactly_escaped_or_not() {
+    let jwt = hs_backend();
+    // Plain strings are read in place from the claims; escaped ones are decoded copies.
+    let exp = now() + 600;
+    let raw = format!(
+        r#"{{"sub":"a\"b\u00e9","exp":{exp},"iat":7,"username":"Zo\u00eb","jti":"j-1","fam":"f\\1","token_type":"access","roles":["r"]}}"#
+    );
+    for _ in 0..4 {
+        // Verified, then answered from the cache's back table, then from its front table.
+        let ctx = jwt.verify(&hs(&raw)).unwrap();
+        assert_eq!(ctx.user_id(), "a\"b\u{e9}");
+        assert_eq!(ctx.name(), Some("Zo\u{eb}"));
+        assert_eq!(ctx.raw_claims(), Some(raw.as_str()));
+        let t = ctx.token().unwrap();
+        assert_eq!(
+            (t.jti, t.family, t.token_type, t.exp, t.iat),
+            (
+                Some("j-1"),
+                Some("f\\1"),
+                Some("access"),
+                Some(exp),
+                Some(7)
+            )
+        );
+        assert!(ctx.has_role("r") && !ctx.is_staff() && ctx.is_active());
+    }
+    // Long claims (past what a context keeps inline) read back the same.
+    let long = "n".repeat(400);
+    let raw = format!(r#"{{"sub":"7","exp":{exp},"username":"{long}","jti":"j\u0031"}}"#);
+    for _ in 0..4 {
+        let ctx = jwt.verify(&hs(&raw)).unwrap();
+        assert_eq!(ctx.user_id(), "7");
+        assert_eq!(ctx.name(), Some(long.as_str()));
+        assert_eq!(ctx.raw_claims(), Some(raw.as_str()));
+        assert_eq!(ctx.token().unwrap().jti, Some("j1"));
+    }
+    // A token without the optional claims has none of them.
+    let jwt = JwtConfig::hs256(SECRET)
+        .dangerous_optional_exp()
+        .build(None, None)
+        .unwrap();
+    let ctx = jwt.verify(&hs(r#"{"sub":"1"}"#)).unwrap();
+    let t = ctx.token().unwrap();
+    assert_eq!(
+        (t.jti, t.family, t.token_type, t.exp, t.iat),
+        (None, None, None, None, None)
+    );
+    assert_eq!(ctx.name(), None);
 }

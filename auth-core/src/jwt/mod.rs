@@ -185,13 +185,16 @@ impl JwtConfig {
         self
     }
 
-    /// Capacity of the verified-token cache, per JWT backend (default 10,000 tokens; up to 1.25
-    /// times that are kept so that an uneven spread over the shards still fits; 0 turns it off).
+    /// Capacity of the verified-token cache, per JWT backend (default 10,000 tokens; 0 turns it
+    /// off). The cache's shards have room for a few percent more, so that an uneven spread of
+    /// `capacity` tokens over them still fits (11,064 entries at most for 10,000).
     ///
     /// A token verified once is not verified again until it expires. Why that is safe:
-    /// - entries are found by equality of the **whole token string** (header, claims and
-    ///   signature), so no collision or truncation can let one token ride on another's
-    ///   verification; the hash (foldhash, seeded per process) only picks shard and bucket;
+    /// - a hit means these exact bytes (header, claims and signature) were verified before.
+    ///   The cache holds the SHA-256 digest of each token; each thread also keeps the 256
+    ///   tokens it answers most, compared byte for byte. Letting one token ride on another's
+    ///   verification would take a SHA-256 collision between a token this server verified and
+    ///   one an attacker wrote. Fast hashes (foldhash, seeded per process) only pick slots;
     /// - only tokens that passed every check enter; an entry lives until `min(exp + leeway,
     ///   now + cache_ttl_secs)` and an expired token is never answered from the cache;
     /// - revocation is not cached: the store is asked on every request, hit or miss;
@@ -199,9 +202,10 @@ impl JwtConfig {
     ///   entry not used since the hand last passed (tokens in use stay);
     /// - removing a key means building a new backend, which starts with an empty cache.
     ///
-    /// Memory: each entry holds the token text and its context (user id, claims JSON, token
-    /// facts; roles and permissions are shared between tokens with the same grants), about
-    /// 0.6 to 1.5 KB for the usual 270 to 570-byte tokens.
+    /// Memory: an entry holds the token's digest and its context (the claims JSON once, the
+    /// user id and token facts read in place from it; roles and permissions shared between
+    /// tokens with the same grants), about 200 bytes plus the claims; the token text itself is
+    /// kept only in a thread's front table (at most 256 tokens a thread).
     pub fn cache_capacity(mut self, tokens: usize) -> Self {
         self.cache_capacity = tokens;
         self

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::keys::JwtKey;
 use crate::backend::Outcome;
-use crate::context::{AuthContext, JwtIdentity, TokenInfo};
+use crate::context::{AuthContext, JwtIdentity, Part};
 use crate::error::Reason;
 use crate::permissions::RoleMap;
 use crate::request::{CredentialSource, Found, RequestParts};
@@ -306,9 +306,13 @@ impl JwtBackend {
         }
         verified?;
 
-        let payload = URL_SAFE_NO_PAD
-            .decode(c64)
+        // Exactly sized (unpadded base64url: 3 bytes per 4 symbols), so that the claims text the
+        // cache keeps is not reallocated to shrink it.
+        let mut payload = vec![0; c64.len() / 4 * 3 + (c64.len() % 4).saturating_sub(1)];
+        let n = URL_SAFE_NO_PAD
+            .decode_slice(c64, &mut payload)
             .map_err(|_| Reason::Malformed("claims are not base64url"))?;
+        payload.truncate(n);
         // Validated as UTF-8 once here; serde_json then reads a `str` without checking again.
         let raw = String::from_utf8(payload)
             .map_err(|_| Reason::Malformed("claims are not a valid JSON object"))?;
@@ -317,9 +321,16 @@ impl JwtBackend {
                 .map_err(|_| Reason::Malformed("claims are not a valid JSON object"))?;
             self.check_claims(&c, kind)?;
             let sub = c.sub.as_deref().ok_or(Reason::MissingClaim("sub"))?;
+            let part = |s: Option<&str>| Part::of(&raw, s);
             JwtIdentity {
-                user_id: sub.into(),
-                name: c.username.as_deref().map(Into::into),
+                claims: String::new(),
+                user_id: part(Some(sub)),
+                name: part(c.username.as_deref()),
+                jti: part(c.jti.as_deref()),
+                family: part(c.fam.as_deref()),
+                token_type: part(c.token_type.as_deref()),
+                exp: c.exp,
+                iat: c.iat,
                 backend: self.s.name.clone(),
                 grants: self
                     .s
@@ -328,23 +339,10 @@ impl JwtBackend {
                 is_staff: c.is_staff,
                 is_superuser: c.is_superuser,
                 is_active: c.is_active.unwrap_or(true),
-                claims: Box::default(),
-                token: TokenInfo {
-                    jti: c.jti.as_deref().map(Into::into),
-                    exp: c.exp,
-                    iat: c.iat,
-                    // The two values this library issues need no allocation.
-                    token_type: c.token_type.as_deref().map(|t| match t {
-                        "access" => Cow::Borrowed("access"),
-                        "refresh" => Cow::Borrowed("refresh"),
-                        other => Cow::Owned(other.to_owned()),
-                    }),
-                    family: c.fam.as_deref().map(Into::into),
-                },
             }
         };
         Ok(JwtIdentity {
-            claims: raw.into_boxed_str(),
+            claims: raw,
             ..identity
         }
         .into())
@@ -427,10 +425,10 @@ impl JwtBackend {
     fn revocation_ref(ctx: &AuthContext) -> TokenRef<'_> {
         let info = ctx.token();
         TokenRef {
-            jti: info.and_then(|i| i.jti.as_deref()),
+            jti: info.and_then(|i| i.jti),
             user_id: ctx.user_id(),
             issued_at: info.and_then(|i| i.iat),
-            family: info.and_then(|i| i.family.as_deref()),
+            family: info.and_then(|i| i.family),
         }
     }
 
