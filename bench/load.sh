@@ -100,7 +100,11 @@ for line in open(sys.argv[1]):
     name, rps, p99 = line.split()
     rows.setdefault(name, []).append((float(rps), float(p99)))
 med = {k: (statistics.median(r for r, _ in v), statistics.median(p for _, p in v)) for k, v in rows.items()}
-pub = med["public"][0]
+
+def ratio(a, b):
+    """Median over the rounds of a's req/s over b's in the same round: each round's pair ran
+    minutes apart at most, so slow drifts of the machine cancel out of each ratio."""
+    return statistics.median(x[0] / y[0] for x, y in zip(rows[a], rows[b]))
 
 def baseline(name):
     """The public route under the same load as `name` (same header or same pool script)."""
@@ -113,17 +117,18 @@ def baseline(name):
             return "public-" + alg
     return None
 
-print(f"\nload benchmark: wrk -t1 -c32 -d{sys.argv[4]}s, {sys.argv[5]} interleaved rounds, medians; servers: 1 worker on core 0, wrk on core 1")
+print(f"\nload benchmark: wrk -t1 -c32 -d{sys.argv[4]}s, {sys.argv[5]} interleaved rounds; servers: 1 worker on core 0, wrk on core 1")
+print("req/s and p99: medians over the rounds; ratios: medians over the rounds of each round's ratio")
 print("/public: against the bare public route; /same-load: against the public route under the same load")
 print("(the same Authorization or X-API-Key header, or the same pool script)")
 print(f"{'case':<22}{'req/s':>11}{'p99 ms':>9}{'/public':>9}{'/same-load':>12}{'ours/peer':>11}")
 for name in rows:
     rps, p99 = med[name]
     peer = name.replace("ours-", "peer-") if name.startswith("ours-") and "redis" not in name else None
-    ratio = f"{rps / med[peer][0]:.2f}" if peer in med else ""
+    vs_peer = f"{ratio(name, peer):.2f}" if peer in med else ""
     base = baseline(name)
-    same = f"{rps / med[base][0]:.2f}" if base in med else ""
-    print(f"{name:<22}{rps:>11.0f}{p99:>9.2f}{rps / pub:>9.2f}{same:>12}{ratio:>11}")
+    same = f"{ratio(name, base):.2f}" if base in med else ""
+    print(f"{name:<22}{rps:>11.0f}{p99:>9.2f}{ratio(name, 'public'):>9.2f}{same:>12}{vs_peer:>11}")
 ours, base = int(sys.argv[2]), int(sys.argv[3])
 print(f"\nRSS after the run: ours {ours / 1024:.1f} MiB, public-only {base / 1024:.1f} MiB, ratio {ours / base:.2f}")
 PY
