@@ -282,6 +282,35 @@ struct Inner {
 }
 
 impl Inner {
+    /// A context whose strings are `parts` (claims, user id, name, jti, family, token type):
+    /// each a span of `text` already, or appended to it.
+    fn assemble(
+        mut text: String,
+        parts: [Part; 6],
+        (exp, iat): (Option<u64>, Option<u64>),
+        flags: u8,
+        backend: Name,
+        grants: Arc<Grants>,
+    ) -> Inner {
+        let [claims, user_id, name, jti, family, token_type] = parts.map(|p| p.place(&mut text));
+        Inner {
+            text: Text::new(text),
+            user_id,
+            name,
+            claims,
+            jti,
+            family,
+            token_type,
+            exp: exp.unwrap_or(0),
+            iat: iat.unwrap_or(0),
+            backend,
+            grants,
+            flags: flags
+                | if exp.is_some() { EXP } else { 0 }
+                | if iat.is_some() { IAT } else { 0 },
+        }
+    }
+
     #[inline]
     fn flag(&self, f: u8) -> bool {
         self.flags & f != 0
@@ -476,32 +505,17 @@ pub(crate) struct JwtIdentity {
 
 impl From<JwtIdentity> for AuthContext {
     fn from(j: JwtIdentity) -> AuthContext {
-        let mut text = j.claims;
-        let claims = Span::within(&text, &text).unwrap_or(Span::NONE);
-        let user_id = j.user_id.place(&mut text);
-        let name = j.name.place(&mut text);
-        let jti = j.jti.place(&mut text);
-        let family = j.family.place(&mut text);
-        let token_type = j.token_type.place(&mut text);
-        let flags = flags(j.is_staff, j.is_superuser, j.is_active)
-            | TOKEN
-            | if j.exp.is_some() { EXP } else { 0 }
-            | if j.iat.is_some() { IAT } else { 0 };
+        let claims = Span::within(&j.claims, &j.claims).map_or(Part::Absent, Part::At);
+        let parts = [claims, j.user_id, j.name, j.jti, j.family, j.token_type];
         AuthContext {
-            inner: Arc::new(Inner {
-                text: Text::new(text),
-                user_id,
-                name,
-                claims,
-                jti,
-                family,
-                token_type,
-                exp: j.exp.unwrap_or(0),
-                iat: j.iat.unwrap_or(0),
-                backend: Name::Shared(j.backend),
-                grants: j.grants,
-                flags,
-            }),
+            inner: Arc::new(Inner::assemble(
+                j.claims,
+                parts,
+                (j.exp, j.iat),
+                flags(j.is_staff, j.is_superuser, j.is_active) | TOKEN,
+                Name::Shared(j.backend),
+                j.grants,
+            )),
         }
     }
 }
@@ -630,39 +644,28 @@ impl AuthContextBuilder {
 
     /// Builds the context.
     pub fn build(self) -> AuthContext {
-        let mut text = String::new();
-        let claims = Part::owned(self.claims).place(&mut text);
-        let user_id = Part::Copy(self.user_id).place(&mut text);
-        let name = Part::owned(self.name).place(&mut text);
         let mut flags = self.flags;
         let t = self.token.map_or_else(OwnedToken::default, |t| {
             flags |= TOKEN;
             t
         });
-        if t.exp.is_some() {
-            flags |= EXP;
-        }
-        if t.iat.is_some() {
-            flags |= IAT;
-        }
-        let jti = Part::owned(t.jti).place(&mut text);
-        let family = Part::owned(t.family).place(&mut text);
-        let token_type = Part::owned(t.token_type).place(&mut text);
+        let parts = [
+            Part::owned(self.claims),
+            Part::Copy(self.user_id),
+            Part::owned(self.name),
+            Part::owned(t.jti),
+            Part::owned(t.family),
+            Part::owned(t.token_type),
+        ];
         AuthContext {
-            inner: Arc::new(Inner {
-                text: Text::new(text),
-                user_id,
-                name,
-                claims,
-                jti,
-                family,
-                token_type,
-                exp: t.exp.unwrap_or(0),
-                iat: t.iat.unwrap_or(0),
-                backend: self.backend,
-                grants: self.grants,
+            inner: Arc::new(Inner::assemble(
+                String::new(),
+                parts,
+                (t.exp, t.iat),
                 flags,
-            }),
+                self.backend,
+                self.grants,
+            )),
         }
     }
 
