@@ -232,7 +232,7 @@ const EXP: u8 = 16;
 const IAT: u8 = 32;
 
 /// Texts up to this many bytes live inside the context (most tokens' claims do).
-const INLINE: usize = 214;
+const INLINE: usize = 182;
 
 /// A context's text: inline when short, so that a context is one allocation (and the cache can
 /// keep contexts in place, with none).

@@ -2,8 +2,10 @@
 //!
 //! Two tiers:
 //! - the **back table** holds every cached token, keyed by the SHA-256 digest of the whole
-//!   token (header, claims and signature), so that an entry costs its context and 56 bytes,
-//!   not a copy of the token;
+//!   token (header, claims and signature); its entries are the contexts themselves, in fixed
+//!   slots of one array per shard, so that an entry costs 336 bytes (claims up to 182 bytes
+//!   inline), no copy of the token and no allocation of its own. A hit copies the context
+//!   into one new allocation;
 //! - each thread keeps a small **front table** of the tokens it answers most, keyed by the whole
 //!   token string itself, so that a token presented again and again costs one fast hash and one
 //!   string comparison, with no lock and no digest.
@@ -212,12 +214,14 @@ impl TokenCache {
     pub(crate) fn get(&self, token: &str, now: u64) -> Option<AuthContext> {
         let h = self.hasher.hash_one(token);
         let slot = (h as usize) % FRONT_SLOTS;
-        let front = FRONT.with(|f| {
+        // `try_with`: a thread being torn down has no front table, and must not panic.
+        let front = FRONT.try_with(|f| {
             let f = f.try_borrow().ok()?;
             let e = f.slots.get(slot)?.as_ref()?;
             (e.hash == h && e.cache == self.id && e.valid_until > now && *e.token == *token)
                 .then(|| e.ctx.clone())
         });
+        let front = front.ok().flatten();
         if front.is_some() {
             return front;
         }
@@ -235,7 +239,7 @@ impl TokenCache {
             }
             (e.ctx.to_context(), e.valid_until)
         };
-        FRONT.with(|f| {
+        let _ = FRONT.try_with(|f| {
             let Ok(mut f) = f.try_borrow_mut() else {
                 return;
             };
@@ -379,6 +383,13 @@ mod tests {
         // Already expired: never stored.
         c.insert("t3", &ctx("3"), Some(999), 1_000);
         assert!(c.get("t3", 1_000).is_none());
+    }
+
+    #[test]
+    fn an_entry_is_one_fixed_size_slot() {
+        // The digest, the expiry, the CLOCK bit and the context with its claims inline (up to
+        // 182 bytes): what 10,000 cached tokens cost, with no allocation of their own.
+        assert_eq!(std::mem::size_of::<Slot>(), 336);
     }
 
     #[test]
