@@ -136,6 +136,9 @@ impl ShardInner {
 
 type Shard = RwLock<ShardInner>;
 
+/// A token the cache did not answer: the SHA-256 digest of the whole token.
+pub(crate) struct Miss([u8; 32]);
+
 /// Entries a shard may hold: its share of `capacity` plus four standard deviations of an even
 /// random spread over `shards`, so that `capacity` tokens fit without evictions in all but
 /// rare cases, and the whole holds little more than `capacity` (10,000 in 8 shards: 11,064).
@@ -210,8 +213,10 @@ impl TokenCache {
         (h, &self.shards[i])
     }
 
+    /// The context of `token` if it was verified before and has not expired; else its digest,
+    /// for [`TokenCache::store`] once the token is verified (so that a miss digests it once).
     #[inline]
-    pub(crate) fn get(&self, token: &str, now: u64) -> Option<AuthContext> {
+    pub(crate) fn lookup(&self, token: &str, now: u64) -> Result<AuthContext, Miss> {
         let h = self.hasher.hash_one(token);
         let slot = (h as usize) % FRONT_SLOTS;
         // `try_with`: a thread being torn down has no front table, and must not panic.
@@ -221,23 +226,12 @@ impl TokenCache {
             (e.hash == h && e.cache == self.id && e.valid_until > now && *e.token == *token)
                 .then(|| e.ctx.clone())
         });
-        let front = front.ok().flatten();
-        if front.is_some() {
-            return front;
+        if let Ok(Some(ctx)) = front {
+            return Ok(ctx);
         }
         let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
-        let (ctx, valid_until) = {
-            let (bh, shard) = self.locate(&digest);
-            let shard = shard.read().ok()?;
-            let e = shard.find(bh, &digest)?;
-            if e.valid_until <= now {
-                return None;
-            }
-            // Written only when it changes: a hot entry's cache line stays shared between cores.
-            if !e.used.load(Ordering::Relaxed) {
-                e.used.store(true, Ordering::Relaxed);
-            }
-            (e.ctx.to_context(), e.valid_until)
+        let Some((ctx, valid_until)) = self.back(&digest, now) else {
+            return Err(Miss(digest));
         };
         let _ = FRONT.try_with(|f| {
             let Ok(mut f) = f.try_borrow_mut() else {
@@ -259,12 +253,39 @@ impl TokenCache {
                 ctx: ctx.clone(),
             });
         });
-        Some(ctx)
+        Ok(ctx)
     }
 
-    pub(crate) fn insert(
+    /// The back table's answer for `digest`: a context and when its entry expires.
+    fn back(&self, digest: &[u8; 32], now: u64) -> Option<(AuthContext, u64)> {
+        let (bh, shard) = self.locate(digest);
+        let shard = shard.read().ok()?;
+        let e = shard.find(bh, digest)?;
+        if e.valid_until <= now {
+            return None;
+        }
+        // Written only when it changes: a hot entry's cache line stays shared between cores.
+        if !e.used.load(Ordering::Relaxed) {
+            e.used.store(true, Ordering::Relaxed);
+        }
+        Some((e.ctx.to_context(), e.valid_until))
+    }
+
+    #[cfg(test)]
+    fn get(&self, token: &str, now: u64) -> Option<AuthContext> {
+        self.lookup(token, now).ok()
+    }
+
+    #[cfg(test)]
+    fn insert(&self, token: &str, ctx: &AuthContext, exp_with_leeway: Option<u64>, now: u64) {
+        let digest = Sha256::digest(token.as_bytes()).into();
+        self.store(Miss(digest), ctx, exp_with_leeway, now);
+    }
+
+    /// Keeps the context of a token [`TokenCache::lookup`] missed, now verified.
+    pub(crate) fn store(
         &self,
-        token: &str,
+        Miss(digest): Miss,
         ctx: &AuthContext,
         exp_with_leeway: Option<u64>,
         now: u64,
@@ -274,7 +295,6 @@ impl TokenCache {
         if valid_until <= now {
             return;
         }
-        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         let (h, shard) = self.locate(&digest);
         let Ok(mut shard) = shard.write() else {
             return;

@@ -242,15 +242,16 @@ impl JwtBackend {
             return self.verify_kind(token, TokenKind::Access);
         };
         let now = crate::time::now();
-        if let Some(ctx) = cache.get(token, now) {
-            return Ok(ctx);
-        }
+        let miss = match cache.lookup(token, now) {
+            Ok(ctx) => return Ok(ctx),
+            Err(miss) => miss,
+        };
         let ctx = self.verify_kind(token, TokenKind::Access)?;
         let exp = ctx
             .token()
             .and_then(|t| t.exp)
             .map(|e| e.saturating_add(self.s.leeway));
-        cache.insert(token, &ctx, exp, now);
+        cache.store(miss, &ctx, exp, now);
         Ok(ctx)
     }
 
