@@ -7,10 +7,9 @@
 //! at most something about the SHA-256 digest of a guess, never about a stored key.
 
 use std::collections::HashMap;
-
-use foldhash::fast::RandomState;
 use std::fmt;
 
+use foldhash::fast::RandomState;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;

@@ -527,7 +527,7 @@ fn flags(staff: bool, superuser: bool, active: bool) -> u8 {
 }
 
 /// The token facts a builder was given, owned until the context is built.
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct OwnedToken {
     jti: Option<Box<str>>,
     exp: Option<u64>,

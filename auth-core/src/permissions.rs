@@ -5,9 +5,9 @@
 //! `articles.` (`articles.read`, `articles.comments.delete`) but not `articlesX.read`.
 
 use std::collections::{HashMap, HashSet};
+use std::fmt;
 
 use foldhash::fast::RandomState;
-use std::fmt;
 
 use crate::error::ConfigError;
 

@@ -141,7 +141,8 @@ impl CredentialSource {
                 let Ok(value) = std::str::from_utf8(raw) else {
                     return Found::Malformed;
                 };
-                // Optional whitespace around a field value is SP or HTAB (RFC 9110, 5.6.3).
+                // ASCII whitespace only: optional whitespace around a field value is SP or HTAB
+                // (RFC 9110, 5.6.3), and a parsed value holds no CR or LF.
                 let value = value.trim_ascii();
                 let rest = match prefix {
                     None => value,

@@ -406,6 +406,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(target_pointer_width = "64")]
     fn an_entry_is_one_fixed_size_slot() {
         // The digest, the expiry, the CLOCK bit and the context with its claims inline (up to
         // 182 bytes): what 10,000 cached tokens cost, with no allocation of their own.
