@@ -262,7 +262,14 @@ impl ApiKeyBackend {
     /// Looks a presented key up; `None` if it is not known.
     #[inline]
     pub fn lookup(&self, presented: &str) -> Option<&AuthContext> {
-        let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
+        self.lookup_bytes(presented.as_bytes())
+    }
+
+    /// [`ApiKeyBackend::lookup`] of a key as the request carried it. A key that is not UTF-8
+    /// has no configured twin, so it is looked up like any unknown key, in the same time.
+    #[inline]
+    fn lookup_bytes(&self, presented: &[u8]) -> Option<&AuthContext> {
+        let digest: [u8; 32] = Sha256::digest(presented).into();
         let (stored, ctx) = self.by_digest.get_key_value(&digest)?;
         bool::from(stored.ct_eq(&digest)).then_some(ctx)
     }
@@ -276,10 +283,10 @@ impl ApiKeyBackend {
 
     /// Authenticates a request.
     pub fn authenticate(&self, req: &dyn RequestParts) -> Outcome {
-        match self.source.find(req) {
+        match self.source.find_bytes(req) {
             Found::Nothing => Outcome::NoCredentials,
             Found::Malformed => Outcome::Rejected(Reason::InvalidApiKey),
-            Found::Value(key) => match self.lookup(key) {
+            Found::Value(key) => match self.lookup_bytes(key) {
                 Some(ctx) => Outcome::Authenticated(ctx.clone()),
                 None => Outcome::Rejected(Reason::InvalidApiKey),
             },

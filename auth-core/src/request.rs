@@ -70,13 +70,14 @@ impl fmt::Debug for CredentialSource {
     }
 }
 
-/// What a credential source found.
+/// What a credential source found: a `str` from [`CredentialSource::find`], bytes from
+/// [`CredentialSource::find_bytes`].
 #[derive(Debug, PartialEq, Eq)]
-pub enum Found<'a> {
+pub enum Found<'a, T: ?Sized = str> {
     /// Nothing of this kind (the backend passes).
     Nothing,
     /// A value.
-    Value(&'a str),
+    Value(&'a T),
     /// Something is there but unusable (wrong scheme is `Nothing`; this is e.g. non-UTF-8 or an
     /// empty value after the scheme).
     Malformed,
@@ -133,35 +134,41 @@ impl CredentialSource {
     /// Reads the credential from `req`.
     #[inline]
     pub fn find<'a, R: RequestParts + ?Sized>(&self, req: &'a R) -> Found<'a> {
+        match self.find_bytes(req) {
+            Found::Nothing => Found::Nothing,
+            Found::Malformed => Found::Malformed,
+            Found::Value(v) => std::str::from_utf8(v).map_or(Found::Malformed, Found::Value),
+        }
+    }
+
+    /// [`CredentialSource::find`] without its UTF-8 check, for callers that compare or digest
+    /// the credential as bytes and check UTF-8 only where they parse it: the verified-token
+    /// cache answers a token it has seen without reading it as text.
+    #[inline]
+    pub fn find_bytes<'a, R: RequestParts + ?Sized>(&self, req: &'a R) -> Found<'a, [u8]> {
         match self {
             CredentialSource::Header { name, prefix } => {
                 let Some(raw) = req.header(name) else {
                     return Found::Nothing;
                 };
-                let Ok(value) = std::str::from_utf8(raw) else {
-                    return Found::Malformed;
-                };
                 // ASCII whitespace only: optional whitespace around a field value is SP or HTAB
                 // (RFC 9110, 5.6.3), and a parsed value holds no CR or LF.
-                let value = value.trim_ascii();
+                let value = raw.trim_ascii();
                 let rest = match prefix {
                     None => value,
                     Some(p) => {
-                        let n = p.len();
-                        if value.len() < n
-                            || !value.as_bytes()[..n].eq_ignore_ascii_case(p.as_bytes())
-                        {
+                        let Some((scheme, rest)) = value.split_at_checked(p.len()) else {
+                            return Found::Nothing;
+                        };
+                        if !scheme.eq_ignore_ascii_case(p.as_bytes()) {
                             return Found::Nothing;
                         }
-                        let rest = &value[n..];
-                        if rest.is_empty() {
-                            return Found::Malformed;
-                        }
-                        if !rest.starts_with(' ') {
+                        match rest.first() {
+                            None => return Found::Malformed,
                             // e.g. "Bearerx": another scheme, not ours.
-                            return Found::Nothing;
+                            Some(b) if *b != b' ' => return Found::Nothing,
+                            Some(_) => rest.trim_ascii_start(),
                         }
-                        rest.trim_ascii_start()
                     }
                 };
                 if rest.is_empty() {
@@ -173,7 +180,7 @@ impl CredentialSource {
             CredentialSource::Cookie(name) => match req.cookie(name) {
                 None => Found::Nothing,
                 Some("") => Found::Malformed,
-                Some(v) => Found::Value(v),
+                Some(v) => Found::Value(v.as_bytes()),
             },
         }
     }
@@ -265,8 +272,13 @@ mod tests {
             }
             assert_eq!(&src.find(&req), expected, "case: {name}");
         }
+        // Bytes that are not UTF-8: another scheme's business, or a malformed token of ours,
+        // which `find_bytes` hands over as they are for the backend to reject.
         let req = SimpleRequest::new("GET", "/").header("Authorization", [0xff, 0xfe]);
+        assert_eq!(src.find(&req), Found::Nothing);
+        let req = SimpleRequest::new("GET", "/").header("Authorization", b"Bearer \xffa ");
         assert_eq!(src.find(&req), Found::Malformed);
+        assert_eq!(src.find_bytes(&req), Found::Value(&b"\xffa"[..]));
     }
 
     #[test]

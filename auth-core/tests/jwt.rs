@@ -851,6 +851,27 @@ async fn token_sources() {
         custom.authenticate(&bearer_ignored).await,
         Outcome::NoCredentials
     ));
+    // A token that is not UTF-8 is rejected before it is parsed, and again once a valid token
+    // is cached (the cache reads bytes and must not answer for these).
+    let mut bytes = format!("Bearer {token}").into_bytes();
+    for round in 0..2 {
+        let last = bytes.len() - 1;
+        bytes[last] = 0xff;
+        let req = SimpleRequest::new("GET", "/").header("Authorization", &bytes);
+        assert!(
+            matches!(
+                jwt.authenticate(&req).await,
+                Outcome::Rejected(Reason::Malformed("empty or non-UTF-8 credential"))
+            ),
+            "round {round}"
+        );
+        bytes = format!("Bearer {token}").into_bytes();
+        let req = SimpleRequest::new("GET", "/").header("Authorization", &bytes);
+        assert!(matches!(
+            jwt.authenticate(&req).await,
+            Outcome::Authenticated(_)
+        ));
+    }
 }
 
 #[tokio::test]

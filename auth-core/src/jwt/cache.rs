@@ -3,12 +3,13 @@
 //! Two tiers:
 //! - the **back table** holds every cached token, keyed by the SHA-256 digest of the whole
 //!   token (header, claims and signature); its entries are the contexts themselves, in fixed
-//!   slots of one array per shard, so that an entry costs 336 bytes (claims up to 182 bytes
+//!   slots of one array per shard, so that an entry costs 336 bytes (claims up to 176 bytes
 //!   inline), no copy of the token and no allocation of its own. A hit copies the context
 //!   into one new allocation;
 //! - each thread keeps a small **front table** of the tokens it answers most, keyed by the whole
-//!   token string itself, so that a token presented again and again costs one fast hash and one
-//!   string comparison, with no lock and no digest.
+//!   token itself, so that a token presented again and again costs one fast hash of its last
+//!   bytes (a signature's tail tells tokens apart) and one comparison of all its bytes, with no
+//!   lock and no digest.
 //!
 //! Security argument:
 //! - A hit means these exact bytes were verified before. In the front table, the whole token
@@ -153,7 +154,7 @@ struct FrontEntry {
     cache: u64,
     hash: u64,
     valid_until: u64,
-    token: Box<str>,
+    token: Box<[u8]>,
     ctx: AuthContext,
 }
 
@@ -216,8 +217,12 @@ impl TokenCache {
     /// The context of `token` if it was verified before and has not expired; else its digest,
     /// for [`TokenCache::store`] once the token is verified (so that a miss digests it once).
     #[inline]
-    pub(crate) fn lookup(&self, token: &str, now: u64) -> Result<AuthContext, Miss> {
-        let h = self.hasher.hash_one(token);
+    pub(crate) fn lookup(&self, token: &[u8], now: u64) -> Result<AuthContext, Miss> {
+        // The slot comes from the length and the last 16 bytes (of the signature, for a JWT):
+        // they tell tokens apart as well as the whole would, at a tenth of the cost. Equality of
+        // every byte still decides a hit.
+        let tail = &token[token.len().saturating_sub(16)..];
+        let h = self.hasher.hash_one((token.len(), tail));
         let slot = (h as usize) % FRONT_SLOTS;
         // `try_with`: a thread being torn down has no front table, and must not panic.
         let front = FRONT.try_with(|f| {
@@ -229,7 +234,7 @@ impl TokenCache {
         if let Ok(Some(ctx)) = front {
             return Ok(ctx);
         }
-        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let digest: [u8; 32] = Sha256::digest(token).into();
         let Some((ctx, valid_until)) = self.back(&digest, now) else {
             return Err(Miss(digest));
         };
@@ -273,7 +278,7 @@ impl TokenCache {
 
     #[cfg(test)]
     fn get(&self, token: &str, now: u64) -> Option<AuthContext> {
-        self.lookup(token, now).ok()
+        self.lookup(token.as_bytes(), now).ok()
     }
 
     #[cfg(test)]
@@ -409,7 +414,7 @@ mod tests {
     #[cfg(target_pointer_width = "64")]
     fn an_entry_is_one_fixed_size_slot() {
         // The digest, the expiry, the CLOCK bit and the context with its claims inline (up to
-        // 182 bytes): what 10,000 cached tokens cost, with no allocation of their own.
+        // 176 bytes): what 10,000 cached tokens cost, with no allocation of their own.
         assert_eq!(std::mem::size_of::<Slot>(), 336);
     }
 

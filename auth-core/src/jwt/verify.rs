@@ -238,7 +238,17 @@ impl JwtBackend {
     /// answering from the verified-token cache when the same token was verified before.
     #[inline]
     pub fn verify(&self, token: &str) -> Result<AuthContext, Reason> {
+        self.verify_bytes(token.as_bytes())
+    }
+
+    /// [`JwtBackend::verify`] of a token as the request carried it. The cache compares and
+    /// digests bytes, so a token it has seen is answered without a UTF-8 check; a token it
+    /// has not seen is checked before it is parsed.
+    #[inline]
+    fn verify_bytes(&self, token: &[u8]) -> Result<AuthContext, Reason> {
+        const NOT_UTF8: Reason = Reason::Malformed("empty or non-UTF-8 credential");
         let Some(cache) = &self.s.cache else {
+            let token = std::str::from_utf8(token).map_err(|_| NOT_UTF8)?;
             return self.verify_kind(token, TokenKind::Access);
         };
         let now = crate::time::now();
@@ -246,6 +256,7 @@ impl JwtBackend {
             Ok(ctx) => return Ok(ctx),
             Err(miss) => miss,
         };
+        let token = std::str::from_utf8(token).map_err(|_| NOT_UTF8)?;
         let ctx = self.verify_kind(token, TokenKind::Access)?;
         let exp = ctx
             .token()
@@ -410,14 +421,14 @@ impl JwtBackend {
     /// revocation check.
     fn find_and_verify(&self, req: &dyn RequestParts) -> Result<AuthContext, Outcome> {
         for source in &self.s.sources {
-            match source.find(req) {
+            match source.find_bytes(req) {
                 Found::Nothing => continue,
                 Found::Malformed => {
                     return Err(Outcome::Rejected(Reason::Malformed(
                         "empty or non-UTF-8 credential",
                     )))
                 }
-                Found::Value(token) => return self.verify(token).map_err(Outcome::Rejected),
+                Found::Value(token) => return self.verify_bytes(token).map_err(Outcome::Rejected),
             }
         }
         Err(Outcome::NoCredentials)
