@@ -8,10 +8,20 @@
 #   bash bench/load.sh            # DUR=4 seconds a case, RUNS=5 interleaved rounds (medians)
 #
 # Each server runs one worker pinned to core 0; wrk (-t1 -c32) is pinned to core 1.
+#
+# Two measures of protected/public:
+# - in turn: each case alone for DUR seconds, RUNS rounds, ratios of req/s from the same round;
+# - side by side (A/B): the protected route on one server and its public twin on an identical
+#   server, both on core 0, loaded at once by two wrk on core 1 for AB_DUR seconds, AB_RUNS
+#   times. The two servers share the core's time, so their req/s ratio is the ratio of their
+#   costs per request, and whatever slows the machine during the window slows both alike.
+#   The servers' CPU time (from /proc) is reported beside it as a check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DUR=${DUR:-4}
 RUNS=${RUNS:-5}
+AB_DUR=${AB_DUR:-3}
+AB_RUNS=${AB_RUNS:-5}
 POOL_SIZE=${POOL_SIZE:-10000}
 OURS_PORT=18101
 PEER_PORT=18102
@@ -40,39 +50,47 @@ start ours 18103; base_pid=${pids[-1]}
 start_redis() {
   taskset -c 0 "$bin/ours" 18104 redis >/dev/null 2>&1 &
   pids+=($!)
+  redis_pid=$!
   for _ in $(seq 1 200); do curl -s -o /dev/null "http://127.0.0.1:18104/public" && return 0; sleep 0.05; done
   echo "ours with Redis did not start (is Redis running on 127.0.0.1:6379?)"; exit 1
 }
 start_redis
 
 # case name | port | path | mode (none, one:<alg>, pool:<alg>, key)
-# The "public ..." cases are the baselines: the public route under exactly the load of the
+# The "public-..." cases are the baselines: a public route under exactly the load of the
 # protected cases (the same header, or the same pool script, whose request formatting costs wrk
-# time), so that the ratio against them is the cost of authentication alone.
+# time), so that the ratio against them is the cost of authentication alone. For the same
+# token it is the protected route's public twin (`/public/<alg>`, registered just before it, so
+# that finding it in the route table costs the same).
 cases=(
   "public|$OURS_PORT|/public|none"
   "public-peer|$PEER_PORT|/public|none"
   "public-pool|$OURS_PORT|/public|pool:hs256"
-  "public-key|$OURS_PORT|/public|key"
+  "public-key|$OURS_PORT|/public/apikey|key"
   "apikey|$OURS_PORT|/apikey|key"
   "public-only-instance|18103|/public|none"
   "ours-hs256-redis-same|18104|/hs256|one:hs256"
 )
 for alg in hs256 rs256 es256 eddsa; do
-  cases+=("public-$alg|$OURS_PORT|/public|one:$alg")
+  cases+=("public-$alg|$OURS_PORT|/public/$alg|one:$alg")
   cases+=("ours-$alg-same|$OURS_PORT|/$alg|one:$alg" "peer-$alg-same|$PEER_PORT|/$alg|one:$alg")
   cases+=("ours-$alg-pool|$OURS_PORT|/$alg|pool:$alg" "peer-$alg-pool|$PEER_PORT|/$alg|pool:$alg")
 done
 
+load() { # load DURATION URL MODE -> wrk's output
+  local dur=$1 url=$2 mode=$3
+  case $mode in
+    none) taskset -c 1 wrk -t1 -c32 -d"${dur}s" --latency "$url" ;;
+    key) taskset -c 1 wrk -t1 -c32 -d"${dur}s" --latency -H "X-API-Key: sk-bench-reader-0001" "$url" ;;
+    one:*) taskset -c 1 wrk -t1 -c32 -d"${dur}s" --latency -H "Authorization: Bearer $(cat "$tok/${mode#one:}.one")" "$url" ;;
+    pool:*) POOL="$tok/${mode#pool:}.pool" taskset -c 1 wrk -t1 -c32 -d"${dur}s" --latency -s bench/pool.lua "$url" ;;
+  esac
+}
+
 run_case() { # -> "rps p99_ms"
   local port=$1 path=$2 mode=$3 out
   local url="http://127.0.0.1:$port$path"
-  case $mode in
-    none) out=$(taskset -c 1 wrk -t1 -c32 -d"${DUR}s" --latency "$url") ;;
-    key) out=$(taskset -c 1 wrk -t1 -c32 -d"${DUR}s" --latency -H "X-API-Key: sk-bench-reader-0001" "$url") ;;
-    one:*) out=$(taskset -c 1 wrk -t1 -c32 -d"${DUR}s" --latency -H "Authorization: Bearer $(cat "$tok/${mode#one:}.one")" "$url") ;;
-    pool:*) out=$(POOL="$tok/${mode#pool:}.pool" taskset -c 1 wrk -t1 -c32 -d"${DUR}s" --latency -s bench/pool.lua "$url") ;;
-  esac
+  out=$(load "$DUR" "$url" "$mode")
   if echo "$out" | grep -q "Non-2xx"; then echo "non-2xx answers for $url ($mode)" >&2; echo "$out" >&2; exit 1; fi
   local rps p99
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
@@ -89,11 +107,50 @@ for run in $(seq 1 "$RUNS"); do
   done
 done
 echo >&2
+
+# Side by side: name | protected port | protected path | public twin path | mode. The twin is
+# served by the public-only instance, an identical server.
+ab_cases=(
+  "hs256|$OURS_PORT|/hs256|/public/hs256|one:hs256"
+  "rs256|$OURS_PORT|/rs256|/public/rs256|one:rs256"
+  "es256|$OURS_PORT|/es256|/public/es256|one:es256"
+  "eddsa|$OURS_PORT|/eddsa|/public/eddsa|one:eddsa"
+  "apikey|$OURS_PORT|/apikey|/public/apikey|key"
+  "hs256-redis|18104|/hs256|/public/hs256|one:hs256"
+  "hs256-pool|$OURS_PORT|/hs256|/public/hs256|pool:hs256"
+)
+cpu_ns() { # CPU time of every thread of process $1, in ns
+  cat /proc/"$1"/task/*/schedstat | awk '{s += $1} END {printf "%d", s}'
+}
+pid_of_port() { case $1 in "$OURS_PORT") echo "$ours_pid" ;; 18104) echo "$redis_pid" ;; esac; }
+ab_results=$(mktemp)
+for run in $(seq 1 "$AB_RUNS"); do
+  for c in "${ab_cases[@]}"; do
+    IFS='|' read -r name port path twin mode <<<"$c"
+    prot_pid=$(pid_of_port "$port")
+    a0=$(cpu_ns "$base_pid"); b0=$(cpu_ns "$prot_pid")
+    fa=$(mktemp); fb=$(mktemp)
+    load "$AB_DUR" "http://127.0.0.1:18103$twin" "$mode" >"$fa" &
+    wa=$!
+    load "$AB_DUR" "http://127.0.0.1:$port$path" "$mode" >"$fb" &
+    wb=$!
+    wait "$wa" "$wb"
+    a1=$(cpu_ns "$base_pid"); b1=$(cpu_ns "$prot_pid")
+    for f in "$fa" "$fb"; do
+      if grep -q "Non-2xx" "$f"; then echo "non-2xx answers in A/B case $name" >&2; cat "$f" >&2; exit 1; fi
+    done
+    ra=$(awk '/Requests\/sec/ {print $2}' "$fa"); rb=$(awk '/Requests\/sec/ {print $2}' "$fb")
+    echo "$name $ra $rb $((a1 - a0)) $((b1 - b0))" >>"$ab_results"
+    rm -f "$fa" "$fb"
+    printf '.' >&2
+  done
+done
+echo >&2
 rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 ours_rss=$(rss "$ours_pid")
 base_rss=$(rss "$base_pid")
 
-python3 - "$results" "$ours_rss" "$base_rss" "$DUR" "$RUNS" <<'PY'
+python3 - "$results" "$ours_rss" "$base_rss" "$DUR" "$RUNS" "$ab_results" "$AB_DUR" "$AB_RUNS" <<'PY'
 import statistics, sys
 rows = {}
 for line in open(sys.argv[1]):
@@ -129,6 +186,19 @@ for name in rows:
     base = baseline(name)
     same = f"{ratio(name, base):.2f}" if base in med else ""
     print(f"{name:<22}{rps:>11.0f}{p99:>9.2f}{ratio(name, 'public'):>9.2f}{same:>12}{vs_peer:>11}")
+ab = {}
+for line in open(sys.argv[6]):
+    name, ra, rb, ca, cb = line.split()
+    ab.setdefault(name, []).append((float(ra), float(rb), int(ca), int(cb)))
+print(f"\nside by side (A/B): protected route and its public twin on two identical servers sharing core 0,")
+print(f"loaded at once by two wrk (-t1 -c32) on core 1, {sys.argv[7]}s, {sys.argv[8]} times; medians")
+print("req/s ratio: protected/twin in the same window; per CPU-second: (requests/CPU s of protected)/(same of twin)")
+print(f"{'case':<14}{'twin req/s':>12}{'prot req/s':>12}{'req/s ratio':>13}{'per CPU-s':>11}{'CPU share':>11}")
+for name, v in ab.items():
+    rs = statistics.median(b / a for a, b, _, _ in v)
+    per_cpu = statistics.median((b / cb) / (a / ca) for a, b, ca, cb in v if ca and cb)
+    share = statistics.median(cb / (ca + cb) for _, _, ca, cb in v if ca + cb)
+    print(f"{name:<14}{statistics.median(a for a, _, _, _ in v):>12.0f}{statistics.median(b for _, b, _, _ in v):>12.0f}{rs:>13.3f}{per_cpu:>11.3f}{share:>11.2f}")
 ours, base = int(sys.argv[2]), int(sys.argv[3])
 print(f"\nRSS after the run: ours {ours / 1024:.1f} MiB, public-only {base / 1024:.1f} MiB, ratio {ours / base:.2f}")
 PY

@@ -4,7 +4,10 @@
 //! Routes: `/public`, `/hs256`, `/rs256`, `/es256`, `/eddsa` (`#[auth(jwt)]` +
 //! `has_permission("articles.read")`; one `jwt` backend holds the four keys, each bound to its
 //! algorithm, so one verified-token cache serves them all, with its default capacity),
-//! `/apikey` (`#[auth(api_key)]` + the same guard).
+//! `/apikey` (`#[auth(api_key)]` + the same guard). Each protected route has a public twin
+//! registered just before it (`/public/hs256`, ...): actix-web tries routes in order, so the
+//! twin costs what the protected route costs to find, and their difference is authentication
+//! alone.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -16,6 +19,24 @@ use auth_actix::RedisRevocation;
 async fn public() -> &'static str {
     "ok"
 }
+
+/// Public twins: the same handler as `/public`, one per protected route, registered just
+/// before it.
+macro_rules! twins {
+    ($($name:ident $path:literal),*) => {$(
+        #[get($path)]
+        async fn $name() -> &'static str {
+            "ok"
+        }
+    )*};
+}
+twins!(
+    public_hs256 "/public/hs256",
+    public_rs256 "/public/rs256",
+    public_es256 "/public/es256",
+    public_eddsa "/public/eddsa",
+    public_apikey "/public/apikey"
+);
 
 #[get("/hs256")]
 #[auth(jwt)]
@@ -80,10 +101,15 @@ async fn main() -> std::io::Result<()> {
         App::new()
             .app_data(auth.clone())
             .service(public)
+            .service(public_hs256)
             .service(hs256)
+            .service(public_rs256)
             .service(rs256)
+            .service(public_es256)
             .service(es256)
+            .service(public_eddsa)
             .service(eddsa)
+            .service(public_apikey)
             .service(apikey)
     })
     .workers(1)

@@ -1,6 +1,7 @@
 //! The peer server, hand-rolled the way many apps do it today: actix-web-httpauth's bearer
 //! middleware, `jsonwebtoken::decode` in the validator, actix-web-grants for the permission
-//! check. `peer PORT` (one worker); same routes as `ours` (no API-key route).
+//! check. `peer PORT` (one worker); same routes as `ours`, public twins included (no API-key
+//! route).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -42,6 +43,11 @@ async fn public() -> &'static str {
     "ok"
 }
 
+/// The public twin registered before each protected scope, as in `ours`.
+async fn twin() -> &'static str {
+    "ok"
+}
+
 #[get("")]
 #[actix_web_grants::protect("articles.read")]
 async fn protected() -> &'static str {
@@ -71,6 +77,7 @@ async fn main() -> std::io::Result<()> {
     HttpServer::new(move || {
         let mut app = App::new().service(public);
         for (name, v) in &verifiers {
+            app = app.service(web::resource(format!("/public/{name}")).get(twin));
             app = app.service(
                 web::scope(&format!("/{name}"))
                     .app_data(web::Data::new(v.clone()))
