@@ -91,13 +91,22 @@ pub(crate) fn cached(
     list: &BackendList,
     cfg: &AuthConfig,
 ) -> Option<Result<CoreContext, AuthError>> {
+    cached_state(req, list, cfg)?
+}
+
+/// `None`: the request holds no auth state yet; `Some(None)`: it holds one, but not a result of
+/// these backends.
+fn cached_state(
+    req: &HttpRequest,
+    list: &BackendList,
+    cfg: &AuthConfig,
+) -> Option<Option<Result<CoreContext, AuthError>>> {
     let ext = req.extensions();
     let state = ext.get::<AuthState>()?;
-    if state.list.as_ref()?.same_as(list, cfg) {
-        state.result.clone()
-    } else {
-        None
-    }
+    Some(match &state.list {
+        Some(l) if l.same_as(list, cfg) => state.result.clone(),
+        _ => None,
+    })
 }
 
 pub(crate) fn remember(
@@ -236,7 +245,9 @@ pub(crate) fn settle_now(
     policy: &Policy,
     req: &HttpRequest,
 ) -> Option<Result<Option<CoreContext>, AuthFailure>> {
-    let (result, fresh) = match cached(req, list, cfg) {
+    let state = cached_state(req, list, cfg);
+    let has_state = state.is_some();
+    let (result, fresh) = match state.flatten() {
         Some(r) => (r, false),
         None => (authenticate_now(cfg, list, req)?, true),
     };
@@ -247,7 +258,15 @@ pub(crate) fn settle_now(
         return None;
     };
     let admitted = decided.as_ref().ok().cloned();
-    {
+    if !has_state {
+        // The common case, in one map operation. Should a synchronous custom guard have run an
+        // extractor that stored a state meanwhile, this one, the route's, replaces it.
+        req.extensions_mut().insert(AuthState {
+            list: Some(list.clone()),
+            result: Some(result),
+            admitted,
+        });
+    } else {
         let mut ext = req.extensions_mut();
         match ext.get_mut::<AuthState>() {
             Some(state) => {
