@@ -441,10 +441,11 @@ impl AuthContext {
     /// Returns this context with its backend name set to `name` (a reference count when it
     /// is not already that name; nothing when it is).
     pub(crate) fn with_backend(mut self, name: &Arc<str>) -> Self {
-        if matches!(&self.inner.backend, Name::Shared(n) if Arc::ptr_eq(n, name)) {
-            return self;
-        }
-        if self.inner.backend.as_str() != &**name {
+        let same = match &self.inner.backend {
+            Name::Shared(n) => Arc::ptr_eq(n, name) || **n == **name,
+            Name::Static(s) => *s == &**name,
+        };
+        if !same {
             Arc::make_mut(&mut self.inner).backend = Name::Shared(name.clone());
         }
         self

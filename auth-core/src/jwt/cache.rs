@@ -86,12 +86,17 @@ impl ShardInner {
         }
     }
 
-    fn find(&self, h: u64, digest: &[u8; 32]) -> Option<&Slot> {
+    /// The slot number of `digest`'s entry, if any.
+    fn position(&self, h: u64, digest: &[u8; 32]) -> Option<u32> {
         let slots = &self.slots;
-        let i = *self.index.find(h, |&i| {
+        let i = self.index.find(h, |&i| {
             slots.get(i as usize).is_some_and(|s| s.digest == *digest)
         })?;
-        slots.get(i as usize)
+        Some(*i)
+    }
+
+    fn find(&self, h: u64, digest: &[u8; 32]) -> Option<&Slot> {
+        self.slots.get(self.position(h, digest)? as usize)
     }
 
     /// Frees one slot: the first in use (not free) and not used since the hand last passed it.
@@ -305,15 +310,7 @@ impl TokenCache {
             return;
         };
         let shard = &mut *shard;
-        let found = {
-            let slots = &shard.slots;
-            shard
-                .index
-                .find(h, |&i| {
-                    slots.get(i as usize).is_some_and(|s| s.digest == digest)
-                })
-                .copied()
-        };
+        let found = shard.position(h, &digest);
         if let Some(slot) = found.and_then(|i| shard.slots.get_mut(i as usize)) {
             // Verified twice at once (two requests raced): keep one entry.
             slot.ctx = CachedContext::new(ctx);

@@ -17,6 +17,9 @@ use crate::context::{AuthContext, JwtIdentity, Part};
 use crate::error::Reason;
 use crate::permissions::RoleMap;
 use crate::request::{CredentialSource, Found, RequestParts};
+
+/// An empty token, or one that is not UTF-8 (found empty, or refused before it is parsed).
+const NOT_UTF8: Reason = Reason::Malformed("empty or non-UTF-8 credential");
 use crate::revocation::{RevocationStore, StoreFuture, TokenRef};
 
 pub(crate) struct Settings {
@@ -246,7 +249,6 @@ impl JwtBackend {
     /// has not seen is checked before it is parsed.
     #[inline]
     fn verify_bytes(&self, token: &[u8]) -> Result<AuthContext, Reason> {
-        const NOT_UTF8: Reason = Reason::Malformed("empty or non-UTF-8 credential");
         let Some(cache) = &self.s.cache else {
             let token = std::str::from_utf8(token).map_err(|_| NOT_UTF8)?;
             return self.verify_kind(token, TokenKind::Access);
@@ -423,11 +425,7 @@ impl JwtBackend {
         for source in &self.s.sources {
             match source.find_bytes(req) {
                 Found::Nothing => continue,
-                Found::Malformed => {
-                    return Err(Outcome::Rejected(Reason::Malformed(
-                        "empty or non-UTF-8 credential",
-                    )))
-                }
+                Found::Malformed => return Err(Outcome::Rejected(NOT_UTF8)),
                 Found::Value(token) => return self.verify_bytes(token).map_err(Outcome::Rejected),
             }
         }
