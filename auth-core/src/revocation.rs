@@ -107,6 +107,16 @@ pub trait RevocationStore: Send + Sync + 'static {
     /// Whether the token is revoked: its `jti`, its family, or its user before its `iat`.
     fn is_revoked<'a>(&'a self, token: TokenRef<'a>) -> StoreFuture<'a, bool>;
 
+    /// `true` when the store knows, without waiting and without looking at any token, that it
+    /// holds no revocation at all right now: the caller may then skip [`is_revoked`]
+    /// (and building its [`TokenRef`]). `false` means "ask": it is always a correct answer, and
+    /// the default.
+    ///
+    /// [`is_revoked`]: RevocationStore::is_revoked
+    fn holds_nothing(&self) -> bool {
+        false
+    }
+
     /// Revokes one token by `jti` until `expires_at` (the token's `exp`).
     fn revoke_token<'a>(&'a self, jti: &'a str, expires_at: u64) -> StoreFuture<'a, ()>;
 
@@ -303,6 +313,10 @@ impl RevocationStore for InMemoryRevocation {
         "memory"
     }
 
+    fn holds_nothing(&self) -> bool {
+        self.is_empty()
+    }
+
     fn is_revoked<'a>(&'a self, token: TokenRef<'a>) -> StoreFuture<'a, bool> {
         StoreFuture::ready(self.check(token))
     }
@@ -359,11 +373,16 @@ mod tests {
     async fn revoke_and_check() {
         let s = InMemoryRevocation::new();
         let now = crate::time::now();
+        assert!(s.holds_nothing(), "an empty store vouches for every token");
         assert!(!s
             .is_revoked(t(Some("a"), "u", Some(now), None))
             .await
             .unwrap());
         s.revoke_token("a", now + 60).await.unwrap();
+        assert!(
+            !s.holds_nothing(),
+            "a store holding a revocation must be asked"
+        );
         assert!(s
             .is_revoked(t(Some("a"), "u", Some(now), None))
             .await

@@ -229,6 +229,14 @@ async fn logout_and_logout_everywhere() {
     let cfg = config(JwtConfig::hs256(SECRET), None);
     let app = app!(cfg, AuthEndpoints::new(users()));
     let s = login(&app).await;
+    // Twice: the second answer comes from the verified-token cache, with the route's guard
+    // remembered by the context. Neither may outlive the logout.
+    for _ in 0..2 {
+        let get = test::TestRequest::get()
+            .uri("/articles")
+            .bearer(&s.access_token);
+        assert_eq!(status(&app, get).await.0, 200, "before logout");
+    }
     let (code, _) = status(
         &app,
         test::TestRequest::post()

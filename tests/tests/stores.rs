@@ -192,6 +192,10 @@ async fn redis_instances_see_each_others_revocations_within_a_second() {
     );
     let jti = unique("j");
     assert!(!b.is_revoked(t(Some(&jti), "u", None, None)).await.unwrap());
+    assert!(
+        b.holds_nothing(),
+        "a synced mirror of an empty prefix vouches for every token"
+    );
     a.revoke_token(&jti, now() + 60).await.unwrap();
     let start = Instant::now();
     while !b.is_revoked(t(Some(&jti), "u", None, None)).await.unwrap() {
@@ -205,6 +209,7 @@ async fn redis_instances_see_each_others_revocations_within_a_second() {
         b.is_synced(),
         "answered from the local set, without a round trip"
     );
+    assert!(!b.holds_nothing(), "the mirror holds a revocation now");
 }
 
 #[actix_rt::test]
@@ -230,6 +235,10 @@ async fn redis_unreachable_fails_closed_within_the_timeout_and_recovers() {
             call.elapsed()
         );
         if r.is_err() {
+            assert!(
+                !store.holds_nothing(),
+                "a store that lost Redis vouches for nothing"
+            );
             break;
         }
         assert!(

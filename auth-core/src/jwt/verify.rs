@@ -456,7 +456,7 @@ impl JwtBackend {
             Ok(ctx) => ctx,
             Err(outcome) => return outcome,
         };
-        let Some(store) = &self.s.revocation else {
+        let Some(store) = self.s.revocation.as_ref().filter(|s| !s.holds_nothing()) else {
             return Outcome::Authenticated(ctx);
         };
         let answer = store.is_revoked(Self::revocation_ref(&ctx)).await;
@@ -469,7 +469,7 @@ impl JwtBackend {
             Ok(ctx) => ctx,
             Err(outcome) => return Some(outcome),
         };
-        let Some(store) = &self.s.revocation else {
+        let Some(store) = self.s.revocation.as_ref().filter(|s| !s.holds_nothing()) else {
             return Some(Outcome::Authenticated(ctx));
         };
         let answer = match store.is_revoked(Self::revocation_ref(&ctx)) {

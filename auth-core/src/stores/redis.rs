@@ -367,6 +367,12 @@ impl RevocationStore for RedisRevocation {
         NAME
     }
 
+    fn holds_nothing(&self) -> bool {
+        // Only a complete, current mirror can vouch for Redis.
+        let s = &self.shared;
+        s.synced.load(Ordering::Acquire) && s.mirror.holds_nothing()
+    }
+
     fn is_revoked<'a>(&'a self, token: TokenRef<'a>) -> StoreFuture<'a, bool> {
         let s = &self.shared;
         if s.synced.load(Ordering::Acquire) {
