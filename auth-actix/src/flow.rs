@@ -174,18 +174,43 @@ pub(crate) async fn result(
     r
 }
 
+/// A route's guard: written on the route (in static memory: see
+/// [`Policy::try_decide_static`]) or the configuration's default.
+#[derive(Clone, Copy)]
+pub(crate) enum GuardRef<'a> {
+    Static(&'static Policy),
+    Config(&'a Policy),
+}
+
+impl<'a> GuardRef<'a> {
+    pub(crate) fn of(route: Option<&'static Policy>, cfg: &'a AuthConfig) -> Self {
+        route.map_or(GuardRef::Config(&cfg.inner.default_guard), GuardRef::Static)
+    }
+
+    pub(crate) fn policy(self) -> &'a Policy {
+        match self {
+            GuardRef::Static(p) => p,
+            GuardRef::Config(p) => p,
+        }
+    }
+}
+
 /// Applies a policy to an authentication result. `None`: the policy has an asynchronous custom
 /// guard, use [`decide`].
 pub(crate) fn decide_now(
-    policy: &Policy,
+    guard: GuardRef<'_>,
     result: Result<CoreContext, AuthError>,
     req: &HttpRequest,
 ) -> Option<Result<Option<CoreContext>, AuthError>> {
-    let ctx = match precheck(policy, result) {
+    let ctx = match precheck(guard.policy(), result) {
         Ok(ctx) => ctx,
         Err(done) => return Some(done),
     };
-    let decision = policy.try_decide(ctx.as_ref().ok(), &ActixRequest(req))?;
+    let (c, r) = (ctx.as_ref().ok(), &ActixRequest(req));
+    let decision = match guard {
+        GuardRef::Static(p) => p.try_decide_static(c, r)?,
+        GuardRef::Config(p) => p.try_decide(c, r)?,
+    };
     Some(finish(decision, ctx))
 }
 
@@ -242,7 +267,7 @@ pub(crate) fn settle_now(
     route: &str,
     cfg: &AuthConfig,
     list: &BackendList,
-    policy: &Policy,
+    guard: GuardRef<'_>,
     req: &HttpRequest,
 ) -> Option<Result<Option<CoreContext>, AuthFailure>> {
     let state = cached_state(req, list, cfg);
@@ -251,7 +276,7 @@ pub(crate) fn settle_now(
         Some(r) => (r, false),
         None => (authenticate_now(cfg, list, req)?, true),
     };
-    let Some(decided) = decide_now(policy, result.clone(), req) else {
+    let Some(decided) = decide_now(guard, result.clone(), req) else {
         if fresh {
             remember(req, list.clone(), &result);
         }

@@ -114,9 +114,9 @@ impl<S: RouteSpec> FromRequest for Protect<S> {
             Err(e) => return ProtectFuture::Ready(Some(Err(e))),
         };
         let list = BackendList::from_spec(S::BACKENDS);
-        let policy = S::POLICY.unwrap_or(&cfg.inner.default_guard);
+        let guard = flow::GuardRef::of(S::POLICY, cfg);
         // Fast path: everything answers at once (built-in backends, local stores, sync guards).
-        if let Some(r) = flow::settle_now(S::ROUTE, cfg, &list, policy, req) {
+        if let Some(r) = flow::settle_now(S::ROUTE, cfg, &list, guard, req) {
             return ProtectFuture::Ready(Some(r.map(protect)));
         }
         // Slow path: the body is held back until the decision is made.

@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use arrayvec::ArrayString;
@@ -236,7 +237,7 @@ const IAT: u8 = 32;
 /// Texts up to this many bytes live inside the context (most tokens' claims do). With the
 /// inline string's length, the text takes 184 bytes, as large as it can be for a cache slot of
 /// 336 bytes.
-const INLINE: usize = 176;
+const INLINE: usize = 168;
 
 /// A context's text: inline when short, so that a context is one allocation (and the cache can
 /// keep contexts in place, with none). Both forms are `str`s, read without a UTF-8 check.
@@ -265,20 +266,50 @@ impl Text {
 
 /// A context's data: one text (the raw claims for a token, then any string that is not a slice
 /// of them) and where each string lies in it.
-#[derive(Clone)]
+///
+/// In declaration order (`repr(C)`): what a request reads of a context it already holds (the
+/// backend's name, the flags, the grants, the guard it passed) comes first, so that with the
+/// reference count it fills the allocation's first cache line; the text, read by handlers,
+/// comes last.
+#[repr(C)]
 struct Inner {
-    text: Text,
+    backend: Name,
+    grants: Arc<Grants>,
+    /// The address of a `'static` policy this context is known to pass, or 0 (see
+    /// [`crate::Policy::try_decide_static`]). Written once, from 0.
+    passed: AtomicUsize,
+    flags: u8,
+    exp: u64,
+    iat: u64,
     user_id: Span,
     name: Span,
     claims: Span,
     jti: Span,
     family: Span,
     token_type: Span,
-    exp: u64,
-    iat: u64,
-    backend: Name,
-    grants: Arc<Grants>,
-    flags: u8,
+    text: Text,
+}
+
+impl Clone for Inner {
+    fn clone(&self) -> Self {
+        Inner {
+            backend: self.backend.clone(),
+            grants: self.grants.clone(),
+            // Every policy's answer depends on what is cloned here, never on the backend's
+            // name (the one field a clone may then change), so the memo stays true.
+            passed: AtomicUsize::new(self.passed.load(Ordering::Relaxed)),
+            flags: self.flags,
+            exp: self.exp,
+            iat: self.iat,
+            user_id: self.user_id,
+            name: self.name,
+            claims: self.claims,
+            jti: self.jti,
+            family: self.family,
+            token_type: self.token_type,
+            text: self.text.clone(),
+        }
+    }
 }
 
 impl Inner {
@@ -294,6 +325,7 @@ impl Inner {
     ) -> Inner {
         let [claims, user_id, name, jti, family, token_type] = parts.map(|p| p.place(&mut text));
         Inner {
+            passed: AtomicUsize::new(0),
             text: Text::new(text),
             user_id,
             name,
@@ -396,6 +428,22 @@ impl AuthContext {
     #[inline]
     pub fn has_permission(&self, permission: &str) -> bool {
         self.inner.flag(SUPERUSER) || self.inner.grants.permissions.contains(permission)
+    }
+
+    /// Whether this context is known to pass the `'static` policy at address `policy` (see
+    /// [`crate::Policy::try_decide_static`]).
+    #[inline]
+    pub(crate) fn passed(&self, policy: usize) -> bool {
+        self.inner.passed.load(Ordering::Relaxed) == policy
+    }
+
+    /// Records that this context passes the `'static` policy at address `policy`, unless it
+    /// already remembers another.
+    pub(crate) fn remember_pass(&self, policy: usize) {
+        let _ = self
+            .inner
+            .passed
+            .compare_exchange(0, policy, Ordering::Relaxed, Ordering::Relaxed);
     }
 
     /// Whether the identity is staff.

@@ -242,6 +242,54 @@ impl Policy {
         to_decision(self.eval(ctx, req), ctx)
     }
 
+    /// [`Policy::try_decide`] for a policy in static memory, such as the guards the attribute
+    /// macros build. A context remembers (by address) one such policy it passed, so the next
+    /// request with the same context (the verified-token cache hands out the same one for the
+    /// same token) is allowed after one comparison.
+    ///
+    /// Sound because a context never changes once built, a policy without custom guards
+    /// depends on nothing but the context, and a `'static` policy's address is never reused by
+    /// another policy. Only allows are remembered, and never for a policy with a custom guard
+    /// (which may look at the request).
+    #[inline]
+    pub fn try_decide_static(
+        &'static self,
+        ctx: Option<&AuthContext>,
+        req: &dyn RequestParts,
+    ) -> Option<Decision<'static>> {
+        let Some(c) = ctx else {
+            return self.try_decide(ctx, req);
+        };
+        let addr = self as *const Policy as usize;
+        if c.passed(addr) {
+            return Some(Decision::Allow);
+        }
+        let decision = self.try_decide(ctx, req);
+        if matches!(decision, Some(Decision::Allow)) && !self.has_custom() {
+            c.remember_pass(addr);
+        }
+        decision
+    }
+
+    /// Whether a custom guard appears anywhere in the policy.
+    fn has_custom(&self) -> bool {
+        match self {
+            Policy::Custom(_) => true,
+            Policy::All(ps) | Policy::Any(ps) => ps.iter().any(Policy::has_custom),
+            Policy::Not(p) => p.has_custom(),
+            Policy::AllowAny
+            | Policy::Authenticated
+            | Policy::HasPermission(_)
+            | Policy::HasPermissions(_)
+            | Policy::HasAnyPermission(_)
+            | Policy::HasRole(_)
+            | Policy::HasAnyRole(_)
+            | Policy::IsStaff
+            | Policy::IsSuperuser
+            | Policy::IsActive => false,
+        }
+    }
+
     /// Evaluates the policy; panics never. For a policy with asynchronous custom guards this
     /// treats them as failed: use [`Policy::decide_async`] for those.
     pub fn decide<'p>(&'p self, ctx: Option<&AuthContext>, req: &dyn RequestParts) -> Decision<'p> {
@@ -497,6 +545,49 @@ mod tests {
             Decision::Unauthenticated => D::E401,
             Decision::Forbidden(g) => D::E403(g.to_string()),
         }
+    }
+
+    static READ: Policy = Policy::HasPermission(Cow::Borrowed("articles.read"));
+    static WRITE: Policy = Policy::HasPermission(Cow::Borrowed("articles.write"));
+    static OWNER: Policy = Policy::Custom(CustomGuard::new("owner", owner_is_user_1));
+
+    fn run_static(p: &'static Policy, ctx: &AuthContext, path: &str) -> D {
+        match p.try_decide_static(Some(ctx), &SimpleRequest::new("GET", path)) {
+            Some(Decision::Allow) => D::Allow,
+            Some(Decision::Unauthenticated) => D::E401,
+            Some(Decision::Forbidden(g)) => D::E403(g.to_string()),
+            None => panic!("no asynchronous guard here"),
+        }
+    }
+
+    #[test]
+    fn static_policies_remembered_per_context_and_address() {
+        let u = plain();
+        let s = staff();
+        let denied = |g: &str| D::E403(g.to_owned());
+        // Remembered after the first allow, and the answer does not change.
+        assert_eq!(run_static(&READ, &u, "/"), D::Allow);
+        assert_eq!(run_static(&READ, &u, "/"), D::Allow);
+        // Another policy is still evaluated for the context that remembers READ.
+        let write = denied("has_permission(\"articles.write\")");
+        assert_eq!(run_static(&WRITE, &u, "/"), write);
+        assert_eq!(run_static(&WRITE, &u, "/"), write);
+        // A context without the permission is refused, whatever another context remembers.
+        let none = AuthContext::builder("9").build();
+        let read = denied("has_permission(\"articles.read\")");
+        assert_eq!(run_static(&READ, &none, "/"), read);
+        // A clone carries a true memo: same grants, same answer.
+        assert_eq!(run_static(&READ, &u.clone(), "/"), D::Allow);
+        // A custom guard looks at the request: never remembered.
+        assert_eq!(run_static(&OWNER, &s, "/articles/1"), D::Allow);
+        assert_eq!(
+            run_static(&OWNER, &s, "/articles/2"),
+            denied("custom(owner)")
+        );
+        assert_eq!(run_static(&OWNER, &s, "/articles/1"), D::Allow);
+        // Anonymous: no context to remember in.
+        let anon = READ.try_decide_static(None, &SimpleRequest::new("GET", "/"));
+        assert!(matches!(anon, Some(Decision::Unauthenticated)));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! Two tiers:
 //! - the **back table** holds every cached token, keyed by the SHA-256 digest of the whole
 //!   token (header, claims and signature); its entries are the contexts themselves, in fixed
-//!   slots of one array per shard, so that an entry costs 336 bytes (claims up to 176 bytes
+//!   slots of one array per shard, so that an entry costs 336 bytes (claims up to 168 bytes
 //!   inline), no copy of the token and no allocation of its own. A hit copies the context
 //!   into one new allocation;
 //! - each thread keeps a small **front table** of the tokens it answers most, keyed by the whole
@@ -411,7 +411,7 @@ mod tests {
     #[cfg(target_pointer_width = "64")]
     fn an_entry_is_one_fixed_size_slot() {
         // The digest, the expiry, the CLOCK bit and the context with its claims inline (up to
-        // 176 bytes): what 10,000 cached tokens cost, with no allocation of their own.
+        // 168 bytes): what 10,000 cached tokens cost, with no allocation of their own.
         assert_eq!(std::mem::size_of::<Slot>(), 336);
     }
 

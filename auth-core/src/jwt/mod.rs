@@ -203,7 +203,7 @@ impl JwtConfig {
     /// - removing a key means building a new backend, which starts with an empty cache.
     ///
     /// Memory: an entry is a fixed 336-byte slot in an array allocated once: the token's
-    /// digest and its context (the claims JSON inline when up to 176 bytes, else one heap
+    /// digest and its context (the claims JSON inline when up to 168 bytes, else one heap
     /// copy; the user id and token facts read in place from it; roles and permissions shared
     /// between tokens with the same grants). The token text itself is kept only in a thread's
     /// front table (at most 256 tokens a thread).
