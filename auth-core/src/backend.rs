@@ -90,14 +90,50 @@ impl Registered {
 /// The named backends of a configuration, tried in the order a route names them.
 #[derive(Clone, Default)]
 pub struct Backends {
-    /// Names are shared with the contexts the chain stamps (a reference count, no copy).
-    entries: Vec<(Arc<str>, Registered)>,
+    entries: Vec<Entry>,
+}
+
+/// A registered backend and its name. Names are shared with the contexts the chain stamps (a
+/// reference count, no copy); a short name is also kept inline, so that finding a backend by
+/// name reads nothing but this entry.
+#[derive(Clone)]
+struct Entry {
+    name: Arc<str>,
+    /// The name's first `HEAD` bytes, zero-padded.
+    head: [u8; HEAD],
+    backend: Registered,
+}
+
+const HEAD: usize = 16;
+
+impl Entry {
+    fn new(name: Arc<str>, backend: Registered) -> Entry {
+        let mut head = [0; HEAD];
+        let n = name.len().min(HEAD);
+        head[..n].copy_from_slice(&name.as_bytes()[..n]);
+        Entry {
+            name,
+            head,
+            backend,
+        }
+    }
+
+    /// Whether this is the backend named `name` (the length is part of the fat pointer, so only
+    /// a name longer than `HEAD` bytes is read out of line).
+    #[inline]
+    fn is(&self, name: &str) -> bool {
+        self.name.len() == name.len()
+            && match self.head.get(..name.len()) {
+                Some(head) => head == name.as_bytes(),
+                None => *self.name == *name,
+            }
+    }
 }
 
 impl fmt::Debug for Backends {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list()
-            .entries(self.entries.iter().map(|(n, _)| n))
+            .entries(self.entries.iter().map(|e| &e.name))
             .finish()
     }
 }
@@ -117,7 +153,7 @@ impl Backends {
         if self.contains(&name) {
             return Err(ConfigError::DuplicateBackend(name.to_string()));
         }
-        self.entries.push((name, b));
+        self.entries.push(Entry::new(name, b));
         Ok(())
     }
 
@@ -143,12 +179,12 @@ impl Backends {
 
     /// Whether a backend is registered under `name`.
     pub fn contains(&self, name: &str) -> bool {
-        self.entries.iter().any(|(n, _)| &**n == name)
+        self.entries.iter().any(|e| e.is(name))
     }
 
     /// The registered names, in registration order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.entries.iter().map(|(n, _)| &**n)
+        self.entries.iter().map(|e| &*e.name)
     }
 
     /// Whether nothing is registered.
@@ -158,22 +194,22 @@ impl Backends {
 
     /// The JWT backend registered under `name`, if that is what it is.
     pub fn jwt(&self, name: &str) -> Option<&Arc<JwtBackend>> {
-        self.entries.iter().find_map(|(n, b)| match b {
-            Registered::Jwt(j) if &**n == name => Some(j),
+        self.entries.iter().find_map(|e| match &e.backend {
+            Registered::Jwt(j) if e.is(name) => Some(j),
             _ => None,
         })
     }
 
     /// The first registered JWT backend.
     pub fn first_jwt(&self) -> Option<&Arc<JwtBackend>> {
-        self.entries.iter().find_map(|(_, b)| match b {
+        self.entries.iter().find_map(|e| match &e.backend {
             Registered::Jwt(j) => Some(j),
             _ => None,
         })
     }
 
-    fn get(&self, name: &str) -> Option<&(Arc<str>, Registered)> {
-        self.entries.iter().find(|(n, _)| &**n == name)
+    fn get(&self, name: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.is(name))
     }
 
     /// Runs [`Backends::authenticate`] without waiting, when every step it needs can answer at
@@ -188,11 +224,11 @@ impl Backends {
         let mut chain = Chain::default();
         for name in order {
             let name = name.as_ref();
-            let Some((registered, backend)) = self.get(name) else {
+            let Some(entry) = self.get(name) else {
                 return Some(Err(AuthError::Misconfigured(name.to_owned().into())));
             };
-            if let Some(ctx) = chain.record(backend.authenticate_now(req)?) {
-                return Some(Ok(ctx.with_backend(registered)));
+            if let Some(ctx) = chain.record(entry.backend.authenticate_now(req)?) {
+                return Some(Ok(ctx.with_backend(&entry.name)));
             }
         }
         Some(Err(chain.finish()))
@@ -214,11 +250,11 @@ impl Backends {
         let mut chain = Chain::default();
         for name in order {
             let name = name.as_ref();
-            let Some((registered, backend)) = self.get(name) else {
+            let Some(entry) = self.get(name) else {
                 return Err(AuthError::Misconfigured(name.to_owned().into()));
             };
-            if let Some(ctx) = chain.record(backend.authenticate(req).await) {
-                return Ok(ctx.with_backend(registered));
+            if let Some(ctx) = chain.record(entry.backend.authenticate(req).await) {
+                return Ok(ctx.with_backend(&entry.name));
             }
         }
         Err(chain.finish())
