@@ -371,9 +371,9 @@ fn report(
 }
 
 pub(crate) fn failure(cfg: &AuthConfig, req: &HttpRequest, error: AuthError) -> AuthFailure {
-    AuthFailure {
+    AuthFailure::new(
         error,
-        realm: cfg.inner.realm.clone(),
-        handler: cfg.inner.error_handler.clone().map(|h| (h, req.clone())),
-    }
+        cfg.inner.realm.clone(),
+        cfg.inner.error_handler.clone().map(|h| (h, req.clone())),
+    )
 }

@@ -16,39 +16,53 @@ pub type ErrorHandler = Arc<dyn Fn(&AuthError, &HttpRequest) -> HttpResponse + S
 ///
 /// It renders as JSON `{"error": "...", "detail": "..."}` with 401/403/503/500, or through the
 /// configuration's error handler when one is set.
+///
+/// It is one pointer wide (the details are boxed, on the refusal path only), so that the futures
+/// and results that carry it through actix-web on every request stay small.
 #[derive(Clone)]
-pub struct AuthFailure {
-    pub(crate) error: AuthError,
-    pub(crate) realm: Arc<str>,
-    pub(crate) handler: Option<(ErrorHandler, HttpRequest)>,
+pub struct AuthFailure(Box<Failure>);
+
+#[derive(Clone)]
+struct Failure {
+    error: AuthError,
+    realm: Arc<str>,
+    handler: Option<(ErrorHandler, HttpRequest)>,
 }
 
 impl AuthFailure {
     /// The underlying error.
     pub fn error(&self) -> &AuthError {
-        &self.error
+        &self.0.error
+    }
+
+    pub(crate) fn new(
+        error: AuthError,
+        realm: Arc<str>,
+        handler: Option<(ErrorHandler, HttpRequest)>,
+    ) -> Self {
+        AuthFailure(Box::new(Failure {
+            error,
+            realm,
+            handler,
+        }))
     }
 
     pub(crate) fn bare(error: AuthError) -> Self {
-        AuthFailure {
-            error,
-            realm: Arc::from("api"),
-            handler: None,
-        }
+        AuthFailure::new(error, Arc::from("api"), None)
     }
 }
 
 impl fmt::Debug for AuthFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthFailure")
-            .field("error", &self.error)
+            .field("error", &self.0.error)
             .finish_non_exhaustive()
     }
 }
 
 impl fmt::Display for AuthFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.error, f)
+        fmt::Display::fmt(&self.0.error, f)
     }
 }
 
@@ -86,7 +100,7 @@ fn challenge(realm: &str, error: Option<(&str, &str)>) -> Option<HeaderValue> {
 
 impl ResponseError for AuthFailure {
     fn status_code(&self) -> StatusCode {
-        match &self.error {
+        match &self.0.error {
             AuthError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             AuthError::Forbidden(_) => StatusCode::FORBIDDEN,
             AuthError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -95,25 +109,25 @@ impl ResponseError for AuthFailure {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let Some((handler, req)) = &self.handler {
-            return handler(&self.error, req);
+        if let Some((handler, req)) = &self.0.handler {
+            return handler(&self.0.error, req);
         }
         let mut res = HttpResponse::build(self.status_code());
         let detail: String;
-        let (error, detail) = match &self.error {
+        let (error, detail) = match &self.0.error {
             AuthError::Unauthenticated(reason) => {
                 detail = reason.to_string();
                 // RFC 6750 §3.1: no error code when the request had no credentials at all.
                 let code =
                     (!matches!(reason, Reason::MissingCredentials)).then_some("invalid_token");
-                if let Some(h) = challenge(&self.realm, code.map(|c| (c, detail.as_str()))) {
+                if let Some(h) = challenge(&self.0.realm, code.map(|c| (c, detail.as_str()))) {
                     res.insert_header((header::WWW_AUTHENTICATE, h));
                 }
                 ("unauthorized", detail.as_str())
             }
             AuthError::Forbidden(guard) => {
                 detail = format!("guard {guard} failed");
-                if let Some(h) = challenge(&self.realm, Some(("insufficient_scope", &detail))) {
+                if let Some(h) = challenge(&self.0.realm, Some(("insufficient_scope", &detail))) {
                     res.insert_header((header::WWW_AUTHENTICATE, h));
                 }
                 ("forbidden", detail.as_str())
