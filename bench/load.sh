@@ -12,7 +12,8 @@
 # Two measures of protected/public:
 # - in turn: each case alone for DUR seconds, RUNS rounds, ratios of req/s from the same round;
 # - side by side (A/B): the protected route on one server and its public twin on an identical
-#   server, both on core 0, loaded at once by two wrk on core 1 for AB_DUR seconds, AB_RUNS
+#   server (the same binary, the twin at the protected route's place in the route table), both on
+#   core 0, loaded at once by two wrk on core 1 for AB_DUR seconds, AB_RUNS
 #   times. The two servers share the core's time, so their req/s ratio is the ratio of their
 #   costs per request, and whatever slows the machine during the window slows both alike.
 #   The servers' CPU time (from /proc) is reported beside it as a check.
@@ -36,16 +37,18 @@ tok="$CARGO_TARGET_DIR/bench-tokens"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
-start() { # start NAME PORT -> pid
-  taskset -c 0 "$bin/$1" "$2" >/dev/null 2>&1 &
+start() { # start NAME PORT [MODE] -> pid
+  taskset -c 0 "$bin/$1" "$2" ${3:-} >/dev/null 2>&1 &
   pids+=($!)
   for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$2/public" && return 0; sleep 0.05; done
   echo "$1 did not start"; exit 1
 }
 start ours $OURS_PORT; ours_pid=${pids[-1]}
 start peer $PEER_PORT
-# A third instance that only ever serves the public route: the RSS baseline.
-start ours 18103; base_pid=${pids[-1]}
+# A third instance that only ever serves public routes: the RSS baseline, and the twins' server
+# in the side-by-side measure. Its pairs are swapped, so that each twin is found after the same
+# failed route matches as its protected route on the first instance.
+start ours 18103 twins-swapped; base_pid=${pids[-1]}
 # A fourth with its revocations in Redis.
 start_redis() {
   taskset -c 0 "$bin/ours" 18104 redis >/dev/null 2>&1 &
@@ -61,7 +64,7 @@ start_redis
 # protected cases (the same header, or the same pool script, whose request formatting costs wrk
 # time), so that the ratio against them is the cost of authentication alone. For the same
 # token it is the protected route's public twin (`/public/<alg>`, registered just before it, so
-# that finding it in the route table costs the same).
+# that finding it in the route table costs nearly the same: one failed match less).
 cases=(
   "public|$OURS_PORT|/public|none"
   "public-peer|$PEER_PORT|/public|none"
@@ -109,7 +112,8 @@ done
 echo >&2
 
 # Side by side: name | protected port | protected path | public twin path | mode. The twin is
-# served by the public-only instance, an identical server.
+# served by the public-only instance, the same binary with each twin at its protected route's
+# place.
 ab_cases=(
   "hs256|$OURS_PORT|/hs256|/public/hs256|one:hs256"
   "rs256|$OURS_PORT|/rs256|/public/rs256|one:rs256"
@@ -190,7 +194,8 @@ ab = {}
 for line in open(sys.argv[6]):
     name, ra, rb, ca, cb = line.split()
     ab.setdefault(name, []).append((float(ra), float(rb), int(ca), int(cb)))
-print(f"\nside by side (A/B): protected route and its public twin on two identical servers sharing core 0,")
+print(f"\nside by side (A/B): protected route and its public twin (at the same place in the route table)")
+print(f"on two servers of the same binary sharing core 0,")
 print(f"loaded at once by two wrk (-t1 -c32) on core 1, {sys.argv[7]}s, {sys.argv[8]} times; medians")
 print("req/s ratio: protected/twin in the same window; per CPU-second: (requests/CPU s of protected)/(same of twin)")
 print(f"{'case':<14}{'twin req/s':>12}{'prot req/s':>12}{'req/s ratio':>13}{'per CPU-s':>11}{'CPU share':>11}")

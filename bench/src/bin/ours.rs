@@ -1,5 +1,6 @@
-//! The benchmarked server built with auth-actix: `ours PORT [redis]` (one worker). With
-//! `redis`, revocations live in Redis (`REDIS_URL`, default `redis://127.0.0.1:6379`).
+//! The benchmarked server built with auth-actix: `ours PORT [redis | twins-swapped]` (one
+//! worker). With `redis`, revocations live in Redis (`REDIS_URL`, default
+//! `redis://127.0.0.1:6379`).
 //!
 //! Routes: `/public`, `/hs256`, `/rs256`, `/es256`, `/eddsa` (`#[auth(jwt)]` +
 //! `has_permission("articles.read")`; one `jwt` backend holds the four keys, each bound to its
@@ -7,7 +8,10 @@
 //! `/apikey` (`#[auth(api_key)]` + the same guard). Each protected route has a public twin
 //! registered just before it (`/public/hs256`, ...): actix-web tries routes in order, so the
 //! twin costs what the protected route costs to find, and their difference is authentication
-//! alone.
+//! alone. With `twins-swapped` each pair is registered the other way round, so that each twin
+//! sits exactly where its protected route sits in a default instance: the side-by-side measure
+//! compares a protected route with a twin on such an instance, both found after the same number
+//! of failed matches.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -79,10 +83,12 @@ async fn main() -> std::io::Result<()> {
         .nth(1)
         .and_then(|p| p.parse().ok())
         .unwrap_or(18101);
+    let mode = std::env::args().nth(2);
+    let swapped = mode.as_deref() == Some("twins-swapped");
     let mut builder = AuthConfig::builder()
         .jwt(bench::jwt_config_all())
         .api_keys(ApiKeys::new().key(bench::API_KEY, ["articles.read"]));
-    if std::env::args().nth(2).as_deref() == Some("redis") {
+    if mode.as_deref() == Some("redis") {
         let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
         let store = RedisRevocation::new(&url)
             .map_err(std::io::Error::other)?
@@ -101,16 +107,23 @@ async fn main() -> std::io::Result<()> {
         App::new()
             .app_data(auth.clone())
             .service(public)
-            .service(public_hs256)
-            .service(hs256)
-            .service(public_rs256)
-            .service(rs256)
-            .service(public_es256)
-            .service(es256)
-            .service(public_eddsa)
-            .service(eddsa)
-            .service(public_apikey)
-            .service(apikey)
+            .configure(|cfg| {
+                // Each public twin and its protected route, in registration order.
+                macro_rules! pair {
+                    ($twin:ident, $protected:ident) => {
+                        if swapped {
+                            cfg.service($protected).service($twin);
+                        } else {
+                            cfg.service($twin).service($protected);
+                        }
+                    };
+                }
+                pair!(public_hs256, hs256);
+                pair!(public_rs256, rs256);
+                pair!(public_es256, es256);
+                pair!(public_eddsa, eddsa);
+                pair!(public_apikey, apikey);
+            })
     })
     .workers(1)
     .bind(("127.0.0.1", port))?
