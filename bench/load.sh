@@ -5,7 +5,8 @@
 # stack (actix-web-httpauth + jsonwebtoken + actix-web-grants), and our API-key route; with the
 # same token on every request and with a different token from a pool of 10,000.
 #
-#   bash bench/load.sh            # DUR=4 seconds a case, RUNS=5 interleaved rounds (medians)
+#   bash bench/load.sh            # DUR=4 seconds a case, RUNS=5 interleaved rounds (medians);
+#                                 # side by side: AB_RUNS=9 windows of AB_DUR=3 seconds (medians)
 #
 # Each server runs one worker pinned to core 0; wrk (-t1 -c32) is pinned to core 1.
 #
@@ -22,7 +23,7 @@ cd "$(dirname "$0")/.."
 DUR=${DUR:-4}
 RUNS=${RUNS:-5}
 AB_DUR=${AB_DUR:-3}
-AB_RUNS=${AB_RUNS:-5}
+AB_RUNS=${AB_RUNS:-9}
 POOL_SIZE=${POOL_SIZE:-10000}
 OURS_PORT=18101
 PEER_PORT=18102

@@ -302,3 +302,50 @@ impl Chain {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Nobody;
+
+    impl Backend for Nobody {
+        async fn authenticate(&self, _: &dyn RequestParts) -> Outcome {
+            Outcome::NoCredentials
+        }
+    }
+
+    #[test]
+    fn names_short_and_long_are_told_apart() {
+        let sixteen = "abcdefghijklmnop";
+        let seventeen = "abcdefghijklmnopq";
+        let long = "a-backend-name-well-past-the-inline-copy";
+        let mut b = Backends::new();
+        for name in ["jwt", sixteen, seventeen, long] {
+            b.add_custom(name, Nobody).unwrap();
+        }
+        for name in ["jwt", sixteen, seventeen, long] {
+            assert!(b.contains(name), "{name}");
+        }
+        let near = [
+            "",
+            "j",
+            "jw",
+            "jwt\0",
+            "jwtx",
+            "JWT",
+            "abcdefghijklmno",
+            "abcdefghijklmnoX",
+            "abcdefghijklmnopX",
+            "abcdefghijklmnopqr",
+            "a-backend-name-well-past-the-inline-copX",
+        ];
+        for name in near {
+            assert!(!b.contains(name), "{name:?}");
+        }
+        assert!(matches!(
+            b.add_custom(seventeen, Nobody),
+            Err(ConfigError::DuplicateBackend(_))
+        ));
+    }
+}

@@ -235,8 +235,8 @@ const EXP: u8 = 16;
 const IAT: u8 = 32;
 
 /// Texts up to this many bytes live inside the context (most tokens' claims do). With the
-/// inline string's length, the text takes 184 bytes, as large as it can be for a cache slot of
-/// 336 bytes.
+/// inline string's length, the text takes 176 bytes, as large as it can be for a cache slot of
+/// 336 bytes beside the context's other fields.
 const INLINE: usize = 168;
 
 /// A context's text: inline when short, so that a context is one allocation (and the cache can
