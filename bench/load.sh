@@ -45,7 +45,7 @@ start() { # start NAME PORT [MODE] -> pid
   echo "$1 did not start"; exit 1
 }
 start ours $OURS_PORT; ours_pid=${pids[-1]}
-start peer $PEER_PORT
+start peer $PEER_PORT; peer_pid=${pids[-1]}
 # A third instance that only ever serves public routes: the RSS baseline, and the twins' server
 # in the side-by-side measure. Its pairs are swapped, so that each twin is found after the same
 # failed route matches as its protected route on the first instance.
@@ -112,35 +112,48 @@ for run in $(seq 1 "$RUNS"); do
 done
 echo >&2
 
-# Side by side: name | protected port | protected path | public twin path | mode. The twin is
-# served by the public-only instance, the same binary with each twin at its protected route's
-# place.
+# Side by side: name | A port | A path | B port | B path | mode; the ratio is B/A. For the
+# protected/public cases A is the protected route's twin, served by the public-only instance
+# (the same binary, with each twin at its protected route's place); the last two put our
+# protected route against the peer stack's.
 ab_cases=(
-  "hs256|$OURS_PORT|/hs256|/public/hs256|one:hs256"
-  "rs256|$OURS_PORT|/rs256|/public/rs256|one:rs256"
-  "es256|$OURS_PORT|/es256|/public/es256|one:es256"
-  "eddsa|$OURS_PORT|/eddsa|/public/eddsa|one:eddsa"
-  "apikey|$OURS_PORT|/apikey|/public/apikey|key"
-  "hs256-redis|18104|/hs256|/public/hs256|one:hs256"
-  "hs256-pool|$OURS_PORT|/hs256|/public/hs256|pool:hs256"
+  "hs256|18103|/public/hs256|$OURS_PORT|/hs256|one:hs256"
+  "rs256|18103|/public/rs256|$OURS_PORT|/rs256|one:rs256"
+  "es256|18103|/public/es256|$OURS_PORT|/es256|one:es256"
+  "eddsa|18103|/public/eddsa|$OURS_PORT|/eddsa|one:eddsa"
+  "apikey|18103|/public/apikey|$OURS_PORT|/apikey|key"
+  "hs256-redis|18103|/public/hs256|18104|/hs256|one:hs256"
+  "hs256-pool|18103|/public/hs256|$OURS_PORT|/hs256|pool:hs256"
+  "ours/peer-hs256|$PEER_PORT|/hs256|$OURS_PORT|/hs256|one:hs256"
+  "ours/peer-rs256|$PEER_PORT|/rs256|$OURS_PORT|/rs256|one:rs256"
 )
 cpu_ns() { # CPU time of every thread of process $1, in ns
   cat /proc/"$1"/task/*/schedstat | awk '{s += $1} END {printf "%d", s}'
 }
-pid_of_port() { case $1 in "$OURS_PORT") echo "$ours_pid" ;; 18104) echo "$redis_pid" ;; esac; }
+pid_of_port() {
+  case $1 in
+    "$OURS_PORT") echo "$ours_pid" ;; "$PEER_PORT") echo "$peer_pid" ;;
+    18103) echo "$base_pid" ;; 18104) echo "$redis_pid" ;;
+  esac
+}
 ab_results=$(mktemp)
 for run in $(seq 1 "$AB_RUNS"); do
   for c in "${ab_cases[@]}"; do
-    IFS='|' read -r name port path twin mode <<<"$c"
-    prot_pid=$(pid_of_port "$port")
-    a0=$(cpu_ns "$base_pid"); b0=$(cpu_ns "$prot_pid")
+    IFS='|' read -r name port_a path_a port_b path_b mode <<<"$c"
+    pid_a=$(pid_of_port "$port_a"); pid_b=$(pid_of_port "$port_b")
+    a0=$(cpu_ns "$pid_a"); b0=$(cpu_ns "$pid_b")
     fa=$(mktemp); fb=$(mktemp)
-    load "$AB_DUR" "http://127.0.0.1:18103$twin" "$mode" >"$fa" &
-    wa=$!
-    load "$AB_DUR" "http://127.0.0.1:$port$path" "$mode" >"$fb" &
-    wb=$!
+    # The two loads start in turn, first A then B in odd windows and the other way in even
+    # ones, so that neither side always starts first.
+    if ((run % 2)); then
+      load "$AB_DUR" "http://127.0.0.1:$port_a$path_a" "$mode" >"$fa" & wa=$!
+      load "$AB_DUR" "http://127.0.0.1:$port_b$path_b" "$mode" >"$fb" & wb=$!
+    else
+      load "$AB_DUR" "http://127.0.0.1:$port_b$path_b" "$mode" >"$fb" & wb=$!
+      load "$AB_DUR" "http://127.0.0.1:$port_a$path_a" "$mode" >"$fa" & wa=$!
+    fi
     wait "$wa" "$wb"
-    a1=$(cpu_ns "$base_pid"); b1=$(cpu_ns "$prot_pid")
+    a1=$(cpu_ns "$pid_a"); b1=$(cpu_ns "$pid_b")
     for f in "$fa" "$fb"; do
       if grep -q "Non-2xx" "$f"; then echo "non-2xx answers in A/B case $name" >&2; cat "$f" >&2; exit 1; fi
     done
@@ -195,16 +208,16 @@ ab = {}
 for line in open(sys.argv[6]):
     name, ra, rb, ca, cb = line.split()
     ab.setdefault(name, []).append((float(ra), float(rb), int(ca), int(cb)))
-print(f"\nside by side (A/B): protected route and its public twin (at the same place in the route table)")
-print(f"on two servers of the same binary sharing core 0,")
-print(f"loaded at once by two wrk (-t1 -c32) on core 1, {sys.argv[7]}s, {sys.argv[8]} times; medians")
-print("req/s ratio: protected/twin in the same window; per CPU-second: (requests/CPU s of protected)/(same of twin)")
-print(f"{'case':<14}{'twin req/s':>12}{'prot req/s':>12}{'req/s ratio':>13}{'per CPU-s':>11}{'CPU share':>11}")
+print(f"\nside by side (A/B): two servers sharing core 0, loaded at once by two wrk (-t1 -c32) on core 1,")
+print(f"{sys.argv[7]}s, {sys.argv[8]} times; medians. A: the protected route's public twin (at the same place in the")
+print("route table, on a server of the same binary), or for ours/peer the peer's route; B: our protected route")
+print("req/s ratio: B/A in the same window; per CPU-second: (requests/CPU s of B)/(same of A); CPU share: B's")
+print(f"{'case':<17}{'A req/s':>10}{'B req/s':>10}{'req/s ratio':>13}{'per CPU-s':>11}{'CPU share':>11}")
 for name, v in ab.items():
     rs = statistics.median(b / a for a, b, _, _ in v)
     per_cpu = statistics.median((b / cb) / (a / ca) for a, b, ca, cb in v if ca and cb)
     share = statistics.median(cb / (ca + cb) for _, _, ca, cb in v if ca + cb)
-    print(f"{name:<14}{statistics.median(a for a, _, _, _ in v):>12.0f}{statistics.median(b for _, b, _, _ in v):>12.0f}{rs:>13.3f}{per_cpu:>11.3f}{share:>11.2f}")
+    print(f"{name:<17}{statistics.median(a for a, _, _, _ in v):>10.0f}{statistics.median(b for _, b, _, _ in v):>10.0f}{rs:>13.3f}{per_cpu:>11.3f}{share:>11.2f}")
 ours, base = int(sys.argv[2]), int(sys.argv[3])
 print(f"\nRSS after the run: ours {ours / 1024:.1f} MiB, public-only {base / 1024:.1f} MiB, ratio {ours / base:.2f}")
 PY
