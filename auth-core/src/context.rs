@@ -272,12 +272,11 @@ impl Text {
 /// reference count it fills the allocation's first cache line; the text, read by handlers,
 /// comes last.
 #[repr(C)]
+#[derive(Clone)]
 struct Inner {
     backend: Name,
     grants: Arc<Grants>,
-    /// The address of a `'static` policy this context is known to pass, or 0 (see
-    /// [`crate::Policy::try_decide_static`]). Written once, from 0.
-    passed: AtomicUsize,
+    passed: Passed,
     flags: u8,
     exp: u64,
     iat: u64,
@@ -290,25 +289,16 @@ struct Inner {
     text: Text,
 }
 
-impl Clone for Inner {
+/// The address of a `'static` policy a context is known to pass, or 0 (see
+/// [`crate::Policy::try_decide_static`]). Written once, from 0. A clone keeps it: every policy's
+/// answer depends on what is cloned with it, never on the backend's name (the one field a
+/// clone may then change).
+#[derive(Default)]
+struct Passed(AtomicUsize);
+
+impl Clone for Passed {
     fn clone(&self) -> Self {
-        Inner {
-            backend: self.backend.clone(),
-            grants: self.grants.clone(),
-            // Every policy's answer depends on what is cloned here, never on the backend's
-            // name (the one field a clone may then change), so the memo stays true.
-            passed: AtomicUsize::new(self.passed.load(Ordering::Relaxed)),
-            flags: self.flags,
-            exp: self.exp,
-            iat: self.iat,
-            user_id: self.user_id,
-            name: self.name,
-            claims: self.claims,
-            jti: self.jti,
-            family: self.family,
-            token_type: self.token_type,
-            text: self.text.clone(),
-        }
+        Passed(AtomicUsize::new(self.0.load(Ordering::Relaxed)))
     }
 }
 
@@ -325,7 +315,7 @@ impl Inner {
     ) -> Inner {
         let [claims, user_id, name, jti, family, token_type] = parts.map(|p| p.place(&mut text));
         Inner {
-            passed: AtomicUsize::new(0),
+            passed: Passed::default(),
             text: Text::new(text),
             user_id,
             name,
@@ -434,16 +424,17 @@ impl AuthContext {
     /// [`crate::Policy::try_decide_static`]).
     #[inline]
     pub(crate) fn passed(&self, policy: usize) -> bool {
-        self.inner.passed.load(Ordering::Relaxed) == policy
+        self.inner.passed.0.load(Ordering::Relaxed) == policy
     }
 
     /// Records that this context passes the `'static` policy at address `policy`, unless it
     /// already remembers another.
     pub(crate) fn remember_pass(&self, policy: usize) {
-        let _ = self
-            .inner
-            .passed
-            .compare_exchange(0, policy, Ordering::Relaxed, Ordering::Relaxed);
+        let _ =
+            self.inner
+                .passed
+                .0
+                .compare_exchange(0, policy, Ordering::Relaxed, Ordering::Relaxed);
     }
 
     /// Whether the identity is staff.

@@ -284,7 +284,7 @@ impl InMemoryRevocation {
 
     /// The synchronous check behind [`RevocationStore::is_revoked`].
     pub fn check(&self, t: TokenRef<'_>) -> Result<bool, StoreError> {
-        if self.len.load(Ordering::Relaxed) == 0 {
+        if self.is_empty() {
             return Ok(false);
         }
         let now = crate::time::now();

@@ -17,10 +17,10 @@ use crate::context::{AuthContext, JwtIdentity, Part};
 use crate::error::Reason;
 use crate::permissions::RoleMap;
 use crate::request::{CredentialSource, Found, RequestParts};
+use crate::revocation::{RevocationStore, StoreFuture, TokenRef};
 
 /// An empty token, or one that is not UTF-8 (found empty, or refused before it is parsed).
 const NOT_UTF8: Reason = Reason::Malformed("empty or non-UTF-8 credential");
-use crate::revocation::{RevocationStore, StoreFuture, TokenRef};
 
 pub(crate) struct Settings {
     pub keys: Vec<JwtKey>,
@@ -409,7 +409,7 @@ impl JwtBackend {
     ///
     /// `Err` holds the outcome to report: [`Reason::Revoked`] or the store's failure.
     pub async fn check_revocation(&self, ctx: &AuthContext) -> Result<(), Outcome> {
-        let Some(store) = &self.s.revocation else {
+        let Some(store) = self.store_to_ask() else {
             return Ok(());
         };
         match store.is_revoked(Self::revocation_ref(ctx)).await {
@@ -430,6 +430,14 @@ impl JwtBackend {
             }
         }
         Err(Outcome::NoCredentials)
+    }
+
+    /// The revocation store, unless there is none or it holds nothing (then no token is revoked).
+    fn store_to_ask(&self) -> Option<&dyn RevocationStore> {
+        self.s
+            .revocation
+            .as_deref()
+            .filter(|store| !store.holds_nothing())
     }
 
     fn revocation_ref(ctx: &AuthContext) -> TokenRef<'_> {
@@ -456,7 +464,7 @@ impl JwtBackend {
             Ok(ctx) => ctx,
             Err(outcome) => return outcome,
         };
-        let Some(store) = self.s.revocation.as_ref().filter(|s| !s.holds_nothing()) else {
+        let Some(store) = self.store_to_ask() else {
             return Outcome::Authenticated(ctx);
         };
         let answer = store.is_revoked(Self::revocation_ref(&ctx)).await;
@@ -469,7 +477,7 @@ impl JwtBackend {
             Ok(ctx) => ctx,
             Err(outcome) => return Some(outcome),
         };
-        let Some(store) = self.s.revocation.as_ref().filter(|s| !s.holds_nothing()) else {
+        let Some(store) = self.store_to_ask() else {
             return Some(Outcome::Authenticated(ctx));
         };
         let answer = match store.is_revoked(Self::revocation_ref(&ctx)) {
