@@ -11,7 +11,7 @@ pub use auth_core::policy::LocalBoxFuture;
 pub use auth_core::{AuthContext as CoreContext, CustomGuard, Policy, PolicyRef, RequestParts};
 pub use std::borrow::Cow as StdCow;
 
-use crate::AuthContext;
+use crate::context::AuthContext;
 
 fn http(req: &dyn RequestParts) -> Option<&HttpRequest> {
     req.as_any()?.downcast_ref::<HttpRequest>()

@@ -3,68 +3,17 @@
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::fmt;
-use std::future::Future;
 use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse};
 use auth_core::jwt::JwtBackend;
-use auth_core::policy::LocalBoxFuture;
 use auth_core::{
     ApiKeys, AuthError, Backend, Backends, ConfigError, InMemoryRevocation, JwtConfig, Policy,
     RevocationStore, RoleMap,
 };
 
-use crate::extract::AuthContext;
+use crate::loader::{ErasedLoader, UserLoader};
 use crate::response::ErrorHandler;
-
-/// Loads the application's user for [`Auth<U>`](crate::Auth) from an authenticated context.
-///
-/// ```
-/// use auth_actix::{AuthContext, UserLoader, UserLoadError};
-///
-/// #[derive(Clone)]
-/// struct User { id: i64, name: String }
-/// struct Db;
-///
-/// impl UserLoader<User> for Db {
-///     async fn load(&self, ctx: &AuthContext) -> Result<Option<User>, UserLoadError> {
-///         let id: i64 = ctx.user_id().parse().map_err(|_| UserLoadError::new("sub is not a number"))?;
-///         Ok(Some(User { id, name: "from the database".into() }))
-///     }
-/// }
-/// ```
-pub trait UserLoader<U>: Send + Sync + 'static {
-    /// Loads the user; `Ok(None)` when it no longer exists (the request is then refused with 401).
-    fn load(&self, ctx: &AuthContext) -> impl Future<Output = Result<Option<U>, UserLoadError>>;
-}
-
-/// A user could not be loaded (the database is down, ...): the request is answered 503.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("the user could not be loaded: {0}")]
-pub struct UserLoadError(String);
-
-impl UserLoadError {
-    /// A new error; the message goes to the log, not to the client.
-    pub fn new(message: impl Into<String>) -> Self {
-        UserLoadError(message.into())
-    }
-}
-
-pub(crate) trait ErasedLoader<U>: Send + Sync {
-    fn load_boxed<'a>(
-        &'a self,
-        ctx: &'a AuthContext,
-    ) -> LocalBoxFuture<'a, Result<Option<U>, UserLoadError>>;
-}
-
-impl<U: 'static, L: UserLoader<U>> ErasedLoader<U> for L {
-    fn load_boxed<'a>(
-        &'a self,
-        ctx: &'a AuthContext,
-    ) -> LocalBoxFuture<'a, Result<Option<U>, UserLoadError>> {
-        Box::pin(self.load(ctx))
-    }
-}
 
 pub(crate) struct Inner {
     pub(crate) backends: Backends,

@@ -56,10 +56,11 @@ use auth_core::jwt::{JwtBackend, TokenPair};
 use auth_core::{AuthError, AuthUser, Reason};
 use serde::{Deserialize, Serialize};
 
-use crate::config::{AuthConfig, UserLoadError};
-use crate::extract::AuthContext;
-use crate::flow;
-use crate::parts::ActixRequest;
+use crate::config::AuthConfig;
+use crate::context::AuthContext;
+use crate::decide;
+use crate::loader::UserLoadError;
+use crate::request::ActixRequest;
 use crate::response::AuthFailure;
 
 /// Checks a user name and password for `POST /token`.
@@ -197,10 +198,10 @@ pub struct TokenResponse {
 }
 
 fn jwt_of(req: &HttpRequest) -> Result<(AuthConfig, Arc<JwtBackend>), AuthFailure> {
-    let cfg = flow::config(req)?.clone();
+    let cfg = decide::config(req)?.clone();
     let jwt = cfg.jwt().cloned().ok_or_else(|| {
         tracing::error!("the token endpoints need a JWT backend: add .jwt(..) to the AuthConfig");
-        flow::failure(
+        decide::failure(
             &cfg,
             req,
             AuthError::Misconfigured("<no JWT backend>".into()),
@@ -296,7 +297,7 @@ impl<V: CredentialsVerifier> AuthEndpoints<V> {
                     outcome = "login_refused",
                     "invalid username or password"
                 );
-                return Err(flow::failure(
+                return Err(decide::failure(
                     &cfg,
                     &req,
                     AuthError::Unauthenticated(Reason::Other(
@@ -306,7 +307,7 @@ impl<V: CredentialsVerifier> AuthEndpoints<V> {
             }
             Err(e) => {
                 tracing::warn!(error = %e, "credentials verifier failed");
-                return Err(flow::failure(
+                return Err(decide::failure(
                     &cfg,
                     &req,
                     AuthError::Unavailable(e.to_string().into()),
@@ -314,14 +315,14 @@ impl<V: CredentialsVerifier> AuthEndpoints<V> {
             }
         };
         if !user.is_active() {
-            return Err(flow::failure(
+            return Err(decide::failure(
                 &cfg,
                 &req,
                 AuthError::Unauthenticated(Reason::Other("the account is inactive".into())),
             ));
         }
         let pair = jwt.issue_pair(&user).map_err(|e| {
-            flow::failure(&cfg, &req, AuthError::Misconfigured(e.to_string().into()))
+            decide::failure(&cfg, &req, AuthError::Misconfigured(e.to_string().into()))
         })?;
         Ok(self.tokens_response(pair, &jwt, StatusCode::OK))
     }
@@ -348,7 +349,7 @@ impl<V: CredentialsVerifier> AuthEndpoints<V> {
     ) -> Result<HttpResponse, AuthFailure> {
         let (cfg, jwt) = jwt_of(&req)?;
         let Some(token) = self.refresh_token_of(&req, body) else {
-            return Err(flow::failure(
+            return Err(decide::failure(
                 &cfg,
                 &req,
                 AuthError::Unauthenticated(Reason::MissingCredentials),
@@ -358,7 +359,7 @@ impl<V: CredentialsVerifier> AuthEndpoints<V> {
             Ok(pair) => Ok(self.tokens_response(pair, &jwt, StatusCode::OK)),
             Err(e) => {
                 tracing::info!(path = req.path(), outcome = "refresh_refused", reason = %e);
-                Err(flow::failure(&cfg, &req, e))
+                Err(decide::failure(&cfg, &req, e))
             }
         }
     }
@@ -373,7 +374,7 @@ impl<V: CredentialsVerifier> AuthEndpoints<V> {
         let refresh = self.refresh_token_of(&req, body);
         jwt.logout(Some(&ctx), refresh.as_deref())
             .await
-            .map_err(|e| flow::failure(&cfg, &req, e))?;
+            .map_err(|e| decide::failure(&cfg, &req, e))?;
         let mut res = HttpResponse::NoContent();
         if let Some(c) = &self.cookies {
             res.cookie(c.removal(&c.access));
@@ -387,7 +388,7 @@ async fn logout_all(req: HttpRequest, ctx: AuthContext) -> Result<HttpResponse, 
     let (cfg, jwt) = jwt_of(&req)?;
     jwt.logout_all(ctx.user_id())
         .await
-        .map_err(|e| flow::failure(&cfg, &req, e))?;
+        .map_err(|e| decide::failure(&cfg, &req, e))?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -5,117 +5,48 @@
 //! configuration's default backends (once per request, cached).
 
 use std::fmt;
-use std::future::Future;
 use std::ops::Deref;
-use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 use auth_core::{AuthError, Reason};
 use serde::de::DeserializeOwned;
 
-use crate::flow::{self, BackendList};
+use crate::context::AuthContext;
+use crate::decide::{self, BackendList};
+use crate::future::AuthFuture;
+use crate::gate;
 use crate::response::AuthFailure;
-
-/// The authenticated identity of a request: user id, backend, roles, effective permissions,
-/// flags, raw claims. No database access; cloning is a reference-count increment.
-///
-/// As an extractor it answers 401 when the request is not authenticated; use
-/// `Option<AuthContext>` for optional authentication.
-#[derive(Clone)]
-pub struct AuthContext(pub(crate) auth_core::AuthContext);
-
-impl AuthContext {
-    /// Wraps a core context.
-    pub fn new(ctx: auth_core::AuthContext) -> Self {
-        AuthContext(ctx)
-    }
-
-    /// The core context.
-    pub fn into_inner(self) -> auth_core::AuthContext {
-        self.0
-    }
-}
-
-impl Deref for AuthContext {
-    type Target = auth_core::AuthContext;
-    fn deref(&self) -> &auth_core::AuthContext {
-        &self.0
-    }
-}
-
-impl fmt::Debug for AuthContext {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0, f)
-    }
-}
-
-type BoxFut<T> = Pin<Box<dyn Future<Output = Result<T, AuthFailure>>>>;
 
 /// The identity admitted by the route's guard, or computed now with the default backends.
 async fn context_of(req: HttpRequest) -> Result<auth_core::AuthContext, AuthFailure> {
-    let admitted = flow::admitted(&req);
-    let cfg = flow::config(&req)?.clone();
-    match admitted {
+    // A guard still deciding admits (or not) the identity this extractor would compute.
+    gate::decided(&req).await;
+    let cfg = decide::config(&req)?;
+    match decide::admitted(&req) {
         Some(Some(ctx)) => Ok(ctx),
-        Some(None) => Err(flow::failure(
-            &cfg,
+        Some(None) => Err(decide::failure(
+            cfg,
             &req,
             AuthError::Unauthenticated(Reason::MissingCredentials),
         )),
-        None => flow::result(&cfg, &BackendList::Defaults, &req)
+        None => decide::authenticate(&req, cfg, &BackendList::Defaults)
             .await
-            .map_err(|e| flow::failure(&cfg, &req, e)),
-    }
-}
-
-/// The fast path: a guard already admitted someone.
-fn admitted_now(req: &HttpRequest) -> Option<auth_core::AuthContext> {
-    flow::admitted(req).flatten()
-}
-
-/// The future of the [`AuthContext`] extractor.
-pub enum ContextFuture {
-    #[doc(hidden)]
-    Ready(Option<AuthContext>),
-    #[doc(hidden)]
-    Waiting(BoxFut<AuthContext>),
-}
-
-impl fmt::Debug for ContextFuture {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ContextFuture")
-    }
-}
-
-impl Future for ContextFuture {
-    type Output = Result<AuthContext, AuthFailure>;
-    fn poll(
-        self: Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Self::Output> {
-        match self.get_mut() {
-            ContextFuture::Ready(c) => match c.take() {
-                Some(c) => std::task::Poll::Ready(Ok(c)),
-                None => std::task::Poll::Pending,
-            },
-            ContextFuture::Waiting(f) => f.as_mut().poll(cx),
-        }
+            .map_err(|e| decide::failure(cfg, &req, e)),
     }
 }
 
 impl FromRequest for AuthContext {
     type Error = AuthFailure;
-    type Future = ContextFuture;
+    type Future = AuthFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        if let Some(ctx) = admitted_now(req) {
-            return ContextFuture::Ready(Some(AuthContext(ctx)));
+        // On a protected route the guard has admitted the identity already.
+        if let Some(Some(ctx)) = decide::admitted(req) {
+            return AuthFuture::ready(Ok(AuthContext(ctx)));
         }
         let req = req.clone();
-        ContextFuture::Waiting(Box::pin(
-            async move { context_of(req).await.map(AuthContext) },
-        ))
+        AuthFuture::waiting(async move { context_of(req).await.map(AuthContext) })
     }
 }
 
@@ -148,13 +79,13 @@ impl<U: fmt::Debug> fmt::Debug for Auth<U> {
 
 impl<U: DeserializeOwned + 'static> FromRequest for Auth<U> {
     type Error = AuthFailure;
-    type Future = BoxFut<Self>;
+    type Future = AuthFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move {
+        AuthFuture::waiting(async move {
             let ctx = AuthContext(context_of(req.clone()).await?);
-            let cfg = flow::config(&req)?;
+            let cfg = decide::config(&req)?;
             if let Some(loader) = cfg.loader::<U>() {
                 return match loader.load_boxed(&ctx).await {
                     Ok(Some(user)) => Ok(Auth(user)),
@@ -164,7 +95,7 @@ impl<U: DeserializeOwned + 'static> FromRequest for Auth<U> {
                             user = ctx.user_id(),
                             "authenticated user no longer exists"
                         );
-                        Err(flow::failure(
+                        Err(decide::failure(
                             cfg,
                             &req,
                             AuthError::Unauthenticated(Reason::Other("user not found".into())),
@@ -172,7 +103,7 @@ impl<U: DeserializeOwned + 'static> FromRequest for Auth<U> {
                     }
                     Err(e) => {
                         tracing::warn!(path = req.path(), error = %e, "user loader failed");
-                        Err(flow::failure(
+                        Err(decide::failure(
                             cfg,
                             &req,
                             AuthError::Unavailable(e.to_string().into()),
@@ -184,7 +115,7 @@ impl<U: DeserializeOwned + 'static> FromRequest for Auth<U> {
                 Some(Ok(user)) => Ok(Auth(user)),
                 Some(Err(e)) => {
                     tracing::info!(path = req.path(), error = %e, "token claims do not fit the user type");
-                    Err(flow::failure(
+                    Err(decide::failure(
                         cfg,
                         &req,
                         AuthError::Unauthenticated(Reason::Other(
@@ -198,7 +129,7 @@ impl<U: DeserializeOwned + 'static> FromRequest for Auth<U> {
                         user_type = std::any::type_name::<U>(),
                         "Auth<U> needs token claims or a UserLoader<U>: register one with AuthConfig::builder().user_loader(..)"
                     );
-                    Err(flow::failure(
+                    Err(decide::failure(
                         cfg,
                         &req,
                         AuthError::Misconfigured("<no UserLoader for this user type>".into()),
@@ -229,16 +160,16 @@ impl<T: fmt::Debug> fmt::Debug for Claims<T> {
 
 impl<T: DeserializeOwned + 'static> FromRequest for Claims<T> {
     type Error = AuthFailure;
-    type Future = BoxFut<Self>;
+    type Future = AuthFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move {
+        AuthFuture::waiting(async move {
             let ctx = context_of(req.clone()).await?;
-            let cfg = flow::config(&req)?;
+            let cfg = decide::config(&req)?;
             match ctx.claims::<T>() {
                 Some(Ok(c)) => Ok(Claims(c)),
-                _ => Err(flow::failure(
+                _ => Err(decide::failure(
                     cfg,
                     &req,
                     AuthError::Unauthenticated(Reason::Other(

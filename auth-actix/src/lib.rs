@@ -47,12 +47,16 @@
 #![deny(missing_docs)]
 
 mod config;
+mod context;
+mod decide;
 pub mod endpoints;
 mod extract;
-mod flow;
+mod future;
+mod gate;
+mod loader;
 mod middleware;
-mod parts;
 mod protect;
+mod request;
 mod response;
 
 #[doc(hidden)]
@@ -61,20 +65,23 @@ pub mod test;
 
 pub use auth_core as core;
 pub use auth_core::jwt::{Algorithm, JwtConfig, JwtKey, TokenOptions};
-pub use auth_core::revocation::{StoreError, StoreFuture, TokenRef};
 #[cfg(feature = "redis")]
-pub use auth_core::stores::redis::RedisRevocation;
+pub use auth_core::revocation::redis::RedisRevocation;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
-pub use auth_core::stores::sql::SqlRevocation;
+pub use auth_core::revocation::sql::SqlRevocation;
+pub use auth_core::revocation::{StoreError, StoreFuture, TokenRef};
 pub use auth_core::{
     ApiKey, ApiKeys, AuthError, AuthUser, Backend, ConfigError, CustomGuard, Guard,
     InMemoryRevocation, Outcome, Policy, Reason, RequestParts, RevocationStore, RoleMap,
 };
-pub use config::{AuthConfig, AuthConfigBuilder, UserLoadError, UserLoader};
-pub use extract::{Auth, AuthContext, Claims, ContextFuture};
+pub use config::{AuthConfig, AuthConfigBuilder};
+pub use context::AuthContext;
+pub use extract::{Auth, Claims};
+pub use future::AuthFuture;
+pub use loader::{UserLoadError, UserLoader};
 pub use middleware::{RequireAuth, RequireAuthService};
-pub use parts::ActixRequest;
-pub use protect::{Protect, ProtectFuture, RouteSpec};
+pub use protect::{Protect, RouteSpec};
+pub use request::ActixRequest;
 pub use response::{AuthFailure, ErrorHandler};
 
 pub use auth_macros::{auth, guard, AuthUser};

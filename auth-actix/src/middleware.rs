@@ -11,7 +11,7 @@ use actix_web::http::{header, Method};
 use actix_web::Error;
 use auth_core::Policy;
 
-use crate::flow::{self, BackendList};
+use crate::decide::{self, BackendList};
 
 /// Middleware that authenticates every request under a scope and applies a guard, so that a
 /// whole `/api` is protected by default.
@@ -70,7 +70,7 @@ where
 
     fn new_transform(&self, service: S) -> Self::Future {
         let list = match &self.backends {
-            Some(names) => BackendList::Owned(names.clone()),
+            Some(names) => BackendList::Scope(names.clone()),
             None => BackendList::Defaults,
         };
         ready(Ok(RequireAuthService {
@@ -119,15 +119,8 @@ where
                     .map(ServiceResponse::map_into_left_body);
             }
             // Borrowed, not cloned: routing inside the scope needs the request to be unique.
-            let http = req.request();
-            let cfg = match flow::config(http) {
-                Ok(cfg) => cfg.clone(),
-                Err(e) => return Ok(req.error_response(e).map_into_right_body()),
-            };
-            let policy: &Policy = policy.as_deref().unwrap_or(&cfg.inner.default_guard);
-            let result = flow::result(&cfg, &list, http).await;
-            let decided = flow::decide(policy, result, http).await;
-            match flow::conclude("<scope>", http, &cfg, decided) {
+            let admitted = decide::admit(req.request(), "<scope>", &list, policy.as_deref()).await;
+            match admitted {
                 Ok(_) => service
                     .call(req)
                     .await

@@ -20,12 +20,3 @@ pub(crate) fn ensure_provider() {
         });
     }
 }
-
-/// The name of the crypto backend in use.
-pub fn backend_name() -> &'static str {
-    if cfg!(feature = "aws-lc-rs") {
-        "aws-lc-rs"
-    } else {
-        "rust-crypto"
-    }
-}

@@ -22,7 +22,7 @@
 //! let ctx = backends.authenticate(&["jwt"], &req).await.unwrap();
 //! assert_eq!(ctx.backend(), "jwt");
 //! let policy = Policy::has_permission("articles.write");
-//! assert!(matches!(policy.decide(Some(&ctx), &req), Decision::Allow));
+//! assert!(matches!(policy.decide(Some(&ctx), &req).await, Decision::Allow));
 //! # });
 //! # fn tokio_test_block<F: std::future::Future>(f: F) -> F::Output {
 //! #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
@@ -34,23 +34,24 @@
 
 pub mod api_key;
 pub mod backend;
+pub mod chain;
 pub mod context;
 mod crypto;
 pub mod error;
 pub mod jwt;
+mod names;
 pub mod password;
 pub mod permissions;
 pub mod policy;
 pub mod request;
 pub mod revocation;
-pub mod stores;
-pub mod time;
+mod time;
 pub mod user;
 
 pub use api_key::{ApiKey, ApiKeyBackend, ApiKeys};
-pub use backend::{Backend, Backends, Outcome};
+pub use backend::{Backend, Outcome};
+pub use chain::Backends;
 pub use context::{AuthContext, AuthContextBuilder, TokenInfo};
-pub use crypto::backend_name as crypto_backend;
 pub use error::{AuthError, ConfigError, IssueError, Reason};
 pub use jwt::{JwtBackend, JwtConfig, JwtKey};
 pub use permissions::{PermissionSet, RoleMap};

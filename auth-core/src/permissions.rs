@@ -11,46 +11,20 @@ use foldhash::fast::RandomState;
 
 use crate::error::ConfigError;
 
-/// Checks that `value` is a well-formed permission (`what = "permission"`) or role name.
+/// Checks that `value` is a well-formed permission (`what = "permission"`), role or backend
+/// name.
 ///
 /// Segments are separated by `.`, each non-empty and made of ASCII letters, digits, `_`, `-`
 /// and `:`; a permission may end in the wildcard segment `*` (or be `*`).
 pub fn validate_name(what: &'static str, value: &str) -> Result<(), ConfigError> {
-    let err = |why| {
-        Err(ConfigError::InvalidName {
+    match crate::names::invalid_name(value, what == "permission") {
+        None => Ok(()),
+        Some(why) => Err(ConfigError::InvalidName {
             what,
             value: value.to_owned(),
             why,
-        })
-    };
-    if value.is_empty() {
-        return err("it is empty");
+        }),
     }
-    if what == "permission" && value == "*" {
-        return Ok(());
-    }
-    let mut segments = value.split('.').peekable();
-    while let Some(seg) = segments.next() {
-        if seg.is_empty() {
-            return err("it has an empty segment (check for a leading, trailing or doubled `.`)");
-        }
-        if seg == "*" {
-            if what != "permission" {
-                return err("roles cannot be wildcards");
-            }
-            if segments.peek().is_some() {
-                return err("a wildcard `*` may only be the last segment");
-            }
-            continue;
-        }
-        if !seg
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b':'))
-        {
-            return err("segments may hold only ASCII letters, digits, `_`, `-` and `:`");
-        }
-    }
-    Ok(())
 }
 
 /// The effective permissions of one identity, built once and then checked in O(segments).

@@ -98,8 +98,13 @@ pub type Names = Cow<'static, [Cow<'static, str>]>;
 /// ]);
 /// let ctx = AuthContext::builder("1").permissions(["reports.*"]).build();
 /// let req = SimpleRequest::new("GET", "/reports");
-/// assert!(matches!(p.decide(Some(&ctx), &req), Decision::Allow));
-/// assert!(matches!(p.decide(None, &req), Decision::Unauthenticated));
+/// # futures_executor_block_on(async {
+/// assert!(matches!(p.decide(Some(&ctx), &req).await, Decision::Allow));
+/// assert!(matches!(p.decide(None, &req).await, Decision::Unauthenticated));
+/// # });
+/// # fn futures_executor_block_on<F: std::future::Future>(f: F) -> F::Output {
+/// #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+/// # }
 /// ```
 #[derive(Clone)]
 #[non_exhaustive]
@@ -151,7 +156,7 @@ enum Eval<'p> {
     Pass,
     Deny(&'p Policy),
     NoIdentity,
-    /// An asynchronous custom guard was reached: evaluate with [`Policy::decide_async`].
+    /// An asynchronous custom guard was reached: evaluate with [`Policy::eval_async`].
     Pending,
 }
 
@@ -229,90 +234,24 @@ impl Policy {
         matches!(self, Policy::AllowAny)
     }
 
-    /// Evaluates the policy synchronously.
+    /// Evaluates the policy for an identity (`None`: anonymous) and a request.
     ///
-    /// Returns `None` when the policy holds an asynchronous custom guard: use
-    /// [`Policy::decide_async`] then (it is also correct for every other policy).
-    #[inline]
-    pub fn try_decide<'p>(
-        &'p self,
-        ctx: Option<&AuthContext>,
-        req: &dyn RequestParts,
-    ) -> Option<Decision<'p>> {
-        to_decision(self.eval(ctx, req), ctx)
-    }
-
-    /// [`Policy::try_decide`] for a policy in static memory, such as the guards the attribute
-    /// macros build. A context remembers (by address) one such policy it passed, so the next
-    /// request with the same context (the verified-token cache hands out the same one for the
-    /// same token) is allowed after one comparison.
-    ///
-    /// Sound because a context never changes once built, a policy without custom guards
-    /// depends on nothing but the context, and a `'static` policy's address is never reused by
-    /// another policy. Only allows are remembered, and never for a policy with a custom guard
-    /// (which may look at the request).
-    #[inline]
-    pub fn try_decide_static(
-        &'static self,
-        ctx: Option<&AuthContext>,
-        req: &dyn RequestParts,
-    ) -> Option<Decision<'static>> {
-        let Some(c) = ctx else {
-            return self.try_decide(ctx, req);
-        };
-        let addr = self as *const Policy as usize;
-        if c.passed(addr) {
-            return Some(Decision::Allow);
-        }
-        let decision = self.try_decide(ctx, req);
-        if matches!(decision, Some(Decision::Allow)) && !self.has_custom() {
-            c.remember_pass(addr);
-        }
-        decision
-    }
-
-    /// Whether a custom guard appears anywhere in the policy.
-    fn has_custom(&self) -> bool {
-        match self {
-            Policy::Custom(_) => true,
-            Policy::All(ps) | Policy::Any(ps) => ps.iter().any(Policy::has_custom),
-            Policy::Not(p) => p.has_custom(),
-            Policy::AllowAny
-            | Policy::Authenticated
-            | Policy::HasPermission(_)
-            | Policy::HasPermissions(_)
-            | Policy::HasAnyPermission(_)
-            | Policy::HasRole(_)
-            | Policy::HasAnyRole(_)
-            | Policy::IsStaff
-            | Policy::IsSuperuser
-            | Policy::IsActive => false,
-        }
-    }
-
-    /// Evaluates the policy; panics never. For a policy with asynchronous custom guards this
-    /// treats them as failed: use [`Policy::decide_async`] for those.
-    pub fn decide<'p>(&'p self, ctx: Option<&AuthContext>, req: &dyn RequestParts) -> Decision<'p> {
-        match self.try_decide(ctx, req) {
-            Some(d) => d,
-            None => match ctx {
-                None => Decision::Unauthenticated,
-                Some(_) => Decision::Forbidden(self),
-            },
-        }
-    }
-
-    /// Evaluates the policy, awaiting asynchronous custom guards.
-    pub async fn decide_async<'p>(
+    /// Asynchronous custom guards are awaited; a policy without them is decided the first time
+    /// the future is polled.
+    pub async fn decide<'p>(
         &'p self,
         ctx: Option<&AuthContext>,
         req: &dyn RequestParts,
     ) -> Decision<'p> {
-        if let Some(d) = self.try_decide(ctx, req) {
-            return d;
+        let eval = match self.eval(ctx, req) {
+            Eval::Pending => self.eval_async(ctx, req).await,
+            done => done,
+        };
+        match eval {
+            Eval::Pass => Decision::Allow,
+            Eval::Deny(p) if ctx.is_some() => Decision::Forbidden(p),
+            Eval::Deny(_) | Eval::NoIdentity | Eval::Pending => Decision::Unauthenticated,
         }
-        let eval = self.eval_async(ctx, req).await;
-        to_decision(eval, ctx).unwrap_or(Decision::Unauthenticated)
     }
 
     fn eval<'p>(&'p self, ctx: Option<&AuthContext>, req: &dyn RequestParts) -> Eval<'p> {
@@ -440,16 +379,6 @@ impl Policy {
     }
 }
 
-fn to_decision<'p>(e: Eval<'p>, ctx: Option<&AuthContext>) -> Option<Decision<'p>> {
-    Some(match e {
-        Eval::Pass => Decision::Allow,
-        Eval::NoIdentity => Decision::Unauthenticated,
-        Eval::Deny(_) if ctx.is_none() => Decision::Unauthenticated,
-        Eval::Deny(p) => Decision::Forbidden(p),
-        Eval::Pending => return None,
-    })
-}
-
 /// `Guard` is the name the attribute macros and `AuthConfig::default_guard` use for [`Policy`].
 pub type Guard = Policy;
 
@@ -504,346 +433,4 @@ impl fmt::Debug for Policy {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::SimpleRequest;
-
-    fn staff() -> AuthContext {
-        AuthContext::builder("1")
-            .staff(true)
-            .roles(["editor"])
-            .permissions(["articles.*"])
-            .build()
-    }
-    fn plain() -> AuthContext {
-        AuthContext::builder("2")
-            .roles(["viewer"])
-            .permissions(["articles.read"])
-            .build()
-    }
-    fn root() -> AuthContext {
-        AuthContext::builder("0").superuser(true).build()
-    }
-    fn inactive() -> AuthContext {
-        AuthContext::builder("3").active(false).build()
-    }
-    fn owner_is_user_1(ctx: &AuthContext, req: &dyn RequestParts) -> bool {
-        req.path() == "/articles/1" && ctx.user_id() == "1"
-    }
-
-    #[derive(Debug, PartialEq)]
-    enum D {
-        Allow,
-        E401,
-        E403(String),
-    }
-
-    fn run(p: &Policy, ctx: Option<&AuthContext>) -> D {
-        let req = SimpleRequest::new("GET", "/articles/1");
-        match p.decide(ctx, &req) {
-            Decision::Allow => D::Allow,
-            Decision::Unauthenticated => D::E401,
-            Decision::Forbidden(g) => D::E403(g.to_string()),
-        }
-    }
-
-    static READ: Policy = Policy::HasPermission(Cow::Borrowed("articles.read"));
-    static WRITE: Policy = Policy::HasPermission(Cow::Borrowed("articles.write"));
-    static OWNER: Policy = Policy::Custom(CustomGuard::new("owner", owner_is_user_1));
-
-    fn run_static(p: &'static Policy, ctx: &AuthContext, path: &str) -> D {
-        match p.try_decide_static(Some(ctx), &SimpleRequest::new("GET", path)) {
-            Some(Decision::Allow) => D::Allow,
-            Some(Decision::Unauthenticated) => D::E401,
-            Some(Decision::Forbidden(g)) => D::E403(g.to_string()),
-            None => panic!("no asynchronous guard here"),
-        }
-    }
-
-    #[test]
-    fn static_policies_remembered_per_context_and_address() {
-        let u = plain();
-        let s = staff();
-        let denied = |g: &str| D::E403(g.to_owned());
-        // Remembered after the first allow, and the answer does not change.
-        assert_eq!(run_static(&READ, &u, "/"), D::Allow);
-        assert_eq!(run_static(&READ, &u, "/"), D::Allow);
-        // Another policy is still evaluated for the context that remembers READ.
-        let write = denied("has_permission(\"articles.write\")");
-        assert_eq!(run_static(&WRITE, &u, "/"), write);
-        assert_eq!(run_static(&WRITE, &u, "/"), write);
-        // A context without the permission is refused, whatever another context remembers.
-        let none = AuthContext::builder("9").build();
-        let read = denied("has_permission(\"articles.read\")");
-        assert_eq!(run_static(&READ, &none, "/"), read);
-        // A clone carries a true memo: same grants, same answer.
-        assert_eq!(run_static(&READ, &u.clone(), "/"), D::Allow);
-        // A custom guard looks at the request: never remembered.
-        assert_eq!(run_static(&OWNER, &s, "/articles/1"), D::Allow);
-        assert_eq!(
-            run_static(&OWNER, &s, "/articles/2"),
-            denied("custom(owner)")
-        );
-        assert_eq!(run_static(&OWNER, &s, "/articles/1"), D::Allow);
-        // Anonymous: no context to remember in.
-        let anon = READ.try_decide_static(None, &SimpleRequest::new("GET", "/"));
-        assert!(matches!(anon, Some(Decision::Unauthenticated)));
-    }
-
-    #[test]
-    fn guard_table() {
-        let s = staff();
-        let u = plain();
-        let r = root();
-        let i = inactive();
-        let f403 = |s: &str| D::E403(s.to_owned());
-        let rows: Vec<(&str, Policy, Option<&AuthContext>, D)> = vec![
-            ("allow_any anonymous", Policy::allow_any(), None, D::Allow),
-            ("allow_any user", Policy::allow_any(), Some(&u), D::Allow),
-            (
-                "authenticated anonymous",
-                Policy::authenticated(),
-                None,
-                D::E401,
-            ),
-            (
-                "authenticated user",
-                Policy::authenticated(),
-                Some(&u),
-                D::Allow,
-            ),
-            (
-                "perm granted",
-                Policy::has_permission("articles.read"),
-                Some(&u),
-                D::Allow,
-            ),
-            (
-                "perm denied",
-                Policy::has_permission("articles.write"),
-                Some(&u),
-                f403("has_permission(\"articles.write\")"),
-            ),
-            (
-                "perm wildcard",
-                Policy::has_permission("articles.write"),
-                Some(&s),
-                D::Allow,
-            ),
-            (
-                "perm superuser",
-                Policy::has_permission("anything.x"),
-                Some(&r),
-                D::Allow,
-            ),
-            (
-                "perm anonymous",
-                Policy::has_permission("articles.read"),
-                None,
-                D::E401,
-            ),
-            (
-                "perms all ok",
-                Policy::has_permissions(["articles.read", "articles.write"]),
-                Some(&s),
-                D::Allow,
-            ),
-            (
-                "perms all one missing",
-                Policy::has_permissions(["articles.read", "articles.write"]),
-                Some(&u),
-                f403("has_permissions(\"articles.read\", \"articles.write\")"),
-            ),
-            (
-                "any perm ok",
-                Policy::has_any_permission(["x.y", "articles.read"]),
-                Some(&u),
-                D::Allow,
-            ),
-            (
-                "any perm none",
-                Policy::has_any_permission(["x.y", "z.w"]),
-                Some(&u),
-                f403("has_any_permission(\"x.y\", \"z.w\")"),
-            ),
-            ("role ok", Policy::has_role("editor"), Some(&s), D::Allow),
-            (
-                "role denied",
-                Policy::has_role("editor"),
-                Some(&u),
-                f403("has_role(\"editor\")"),
-            ),
-            (
-                "role superuser is not a role",
-                Policy::has_role("editor"),
-                Some(&r),
-                f403("has_role(\"editor\")"),
-            ),
-            (
-                "any role ok",
-                Policy::has_any_role(["x", "viewer"]),
-                Some(&u),
-                D::Allow,
-            ),
-            (
-                "any role none",
-                Policy::has_any_role(["x", "y"]),
-                Some(&u),
-                f403("has_any_role(\"x\", \"y\")"),
-            ),
-            ("staff ok", Policy::is_staff(), Some(&s), D::Allow),
-            (
-                "staff denied",
-                Policy::is_staff(),
-                Some(&u),
-                f403("is_staff"),
-            ),
-            ("superuser ok", Policy::is_superuser(), Some(&r), D::Allow),
-            (
-                "superuser denied",
-                Policy::is_superuser(),
-                Some(&s),
-                f403("is_superuser"),
-            ),
-            ("active ok", Policy::is_active(), Some(&u), D::Allow),
-            (
-                "active denied",
-                Policy::is_active(),
-                Some(&i),
-                f403("is_active"),
-            ),
-            (
-                "all ok",
-                Policy::all([Policy::is_staff(), Policy::has_role("editor")]),
-                Some(&s),
-                D::Allow,
-            ),
-            (
-                "all names first failure",
-                Policy::all([
-                    Policy::authenticated(),
-                    Policy::is_staff(),
-                    Policy::has_role("x"),
-                ]),
-                Some(&u),
-                f403("is_staff"),
-            ),
-            ("all empty passes", Policy::all([]), Some(&u), D::Allow),
-            (
-                "any ok",
-                Policy::any([Policy::is_staff(), Policy::has_role("viewer")]),
-                Some(&u),
-                D::Allow,
-            ),
-            (
-                "any fails as a whole",
-                Policy::any([Policy::is_staff(), Policy::has_role("x")]),
-                Some(&u),
-                f403("any(is_staff, has_role(\"x\"))"),
-            ),
-            ("any empty fails", Policy::any([]), Some(&u), f403("any()")),
-            (
-                "any with allow_any anonymous",
-                Policy::any([Policy::is_staff(), Policy::allow_any()]),
-                None,
-                D::Allow,
-            ),
-            (
-                "not ok",
-                Policy::not(Policy::has_role("suspended")),
-                Some(&u),
-                D::Allow,
-            ),
-            (
-                "not denied",
-                Policy::not(Policy::has_role("viewer")),
-                Some(&u),
-                f403("not(has_role(\"viewer\"))"),
-            ),
-            (
-                "not anonymous is 401",
-                Policy::not(Policy::has_role("suspended")),
-                None,
-                D::E401,
-            ),
-            (
-                "nested design example",
-                Policy::any([
-                    Policy::is_staff(),
-                    Policy::has_role("analyst"),
-                    Policy::all([
-                        Policy::has_permission("articles.read"),
-                        Policy::not(Policy::has_role("suspended")),
-                    ]),
-                ]),
-                Some(&u),
-                D::Allow,
-            ),
-            (
-                "custom ok",
-                Policy::custom(CustomGuard::new("owner", owner_is_user_1)),
-                Some(&s),
-                D::Allow,
-            ),
-            (
-                "custom denied",
-                Policy::custom(CustomGuard::new("owner", owner_is_user_1)),
-                Some(&u),
-                f403("custom(owner)"),
-            ),
-            (
-                "custom anonymous",
-                Policy::custom(CustomGuard::new("owner", owner_is_user_1)),
-                None,
-                D::E401,
-            ),
-        ];
-        for (name, policy, ctx, expected) in rows {
-            assert_eq!(run(&policy, ctx), expected, "case: {name}");
-        }
-    }
-
-    fn slow_owner<'a>(
-        ctx: &'a AuthContext,
-        _req: &'a dyn RequestParts,
-    ) -> LocalBoxFuture<'a, bool> {
-        Box::pin(async move { ctx.user_id() == "1" })
-    }
-
-    #[tokio::test]
-    async fn async_custom_guard() {
-        let p = Policy::all([
-            Policy::authenticated(),
-            Policy::custom(CustomGuard::new_async("slow_owner", slow_owner)),
-        ]);
-        let req = SimpleRequest::new("GET", "/");
-        assert!(p.try_decide(Some(&staff()), &req).is_none());
-        assert!(matches!(
-            p.decide_async(Some(&staff()), &req).await,
-            Decision::Allow
-        ));
-        match p.decide_async(Some(&plain()), &req).await {
-            Decision::Forbidden(g) => assert_eq!(g.to_string(), "custom(slow_owner)"),
-            other => panic!("expected 403, got {other:?}"),
-        }
-        assert!(matches!(
-            p.decide_async(None, &req).await,
-            Decision::Unauthenticated
-        ));
-    }
-
-    static STATIC_POLICY: Policy = Policy::Any(Cow::Borrowed(&[
-        Policy::IsStaff,
-        Policy::HasPermission(Cow::Borrowed("articles.read")),
-        Policy::Not(PolicyRef::Static(&Policy::IsActive)),
-    ]));
-
-    #[test]
-    fn static_policies_are_const_constructible() {
-        assert!(matches!(run(&STATIC_POLICY, Some(&plain())), D::Allow));
-        assert_eq!(
-            STATIC_POLICY.to_string(),
-            "any(is_staff, has_permission(\"articles.read\"), not(is_active))"
-        );
-    }
-}
+mod tests;

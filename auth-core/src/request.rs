@@ -70,16 +70,14 @@ impl fmt::Debug for CredentialSource {
     }
 }
 
-/// What a credential source found: a `str` from [`CredentialSource::find`], bytes from
-/// [`CredentialSource::find_bytes`].
+/// What a credential source found.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Found<'a, T: ?Sized = str> {
+pub(crate) enum Found<'a> {
     /// Nothing of this kind (the backend passes).
     Nothing,
     /// A value.
-    Value(&'a T),
-    /// Something is there but unusable (wrong scheme is `Nothing`; this is e.g. non-UTF-8 or an
-    /// empty value after the scheme).
+    Value(&'a str),
+    /// Something is there but unusable: empty after the scheme, or not UTF-8.
     Malformed,
 }
 
@@ -132,21 +130,8 @@ impl CredentialSource {
     }
 
     /// Reads the credential from `req`.
-    #[inline]
-    pub fn find<'a, R: RequestParts + ?Sized>(&self, req: &'a R) -> Found<'a> {
-        match self.find_bytes(req) {
-            Found::Nothing => Found::Nothing,
-            Found::Malformed => Found::Malformed,
-            Found::Value(v) => std::str::from_utf8(v).map_or(Found::Malformed, Found::Value),
-        }
-    }
-
-    /// [`CredentialSource::find`] without its UTF-8 check, for callers that compare or digest
-    /// the credential as bytes and check UTF-8 only where they parse it: the verified-token
-    /// cache answers a token it has seen without reading it as text.
-    #[inline]
-    pub fn find_bytes<'a, R: RequestParts + ?Sized>(&self, req: &'a R) -> Found<'a, [u8]> {
-        match self {
+    pub(crate) fn find<'a, R: RequestParts + ?Sized>(&self, req: &'a R) -> Found<'a> {
+        let value = match self {
             CredentialSource::Header { name, prefix } => {
                 let Some(raw) = req.header(name) else {
                     return Found::Nothing;
@@ -154,7 +139,7 @@ impl CredentialSource {
                 // ASCII whitespace only: optional whitespace around a field value is SP or HTAB
                 // (RFC 9110, 5.6.3), and a parsed value holds no CR or LF.
                 let value = raw.trim_ascii();
-                let rest = match prefix {
+                match prefix {
                     None => value,
                     Some(p) => {
                         let Some((scheme, rest)) = value.split_at_checked(p.len()) else {
@@ -170,18 +155,16 @@ impl CredentialSource {
                             Some(_) => rest.trim_ascii_start(),
                         }
                     }
-                };
-                if rest.is_empty() {
-                    Found::Malformed
-                } else {
-                    Found::Value(rest)
                 }
             }
             CredentialSource::Cookie(name) => match req.cookie(name) {
-                None => Found::Nothing,
-                Some("") => Found::Malformed,
-                Some(v) => Found::Value(v.as_bytes()),
+                None => return Found::Nothing,
+                Some(v) => v.as_bytes(),
             },
+        };
+        match std::str::from_utf8(value) {
+            Ok("") | Err(_) => Found::Malformed,
+            Ok(v) => Found::Value(v),
         }
     }
 }
@@ -272,13 +255,11 @@ mod tests {
             }
             assert_eq!(&src.find(&req), expected, "case: {name}");
         }
-        // Bytes that are not UTF-8: another scheme's business, or a malformed token of ours,
-        // which `find_bytes` hands over as they are for the backend to reject.
+        // Bytes that are not UTF-8: another scheme's business, or a malformed token of ours.
         let req = SimpleRequest::new("GET", "/").header("Authorization", [0xff, 0xfe]);
         assert_eq!(src.find(&req), Found::Nothing);
         let req = SimpleRequest::new("GET", "/").header("Authorization", b"Bearer \xffa ");
         assert_eq!(src.find(&req), Found::Malformed);
-        assert_eq!(src.find_bytes(&req), Found::Value(&b"\xffa"[..]));
     }
 
     #[test]

@@ -21,7 +21,10 @@ fn key(name: &str) -> Vec<u8> {
 }
 
 fn now() -> u64 {
-    auth_core::time::now()
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
 }
 
 /// Signs arbitrary header and claims JSON, so that malformed tokens can be made.
@@ -162,7 +165,7 @@ fn every_algorithm_family_round_trips() {
             "case {name}"
         );
         assert_eq!(
-            ctx.token().unwrap().jti,
+            ctx.token().unwrap().jti.as_deref(),
             Some(issued.jti.as_str()),
             "case {name}"
         );
@@ -745,7 +748,10 @@ fn issuing_rules() {
         Reason::WrongTokenType
     );
     let r = jwt.verify_kind(&refresh.token, TokenKind::Refresh).unwrap();
-    assert_eq!(r.token().unwrap().family, refresh.family.as_deref());
+    assert_eq!(
+        r.token().unwrap().family.as_deref(),
+        refresh.family.as_deref()
+    );
     assert_eq!(
         jwt.verify_kind(&plain.token, TokenKind::Refresh)
             .unwrap_err(),
@@ -883,12 +889,9 @@ async fn verified_token_cache() {
     let issued = jwt
         .issue_for_context(&AuthContext::builder("1").build(), TokenOptions::access())
         .unwrap();
-    assert_eq!(jwt.cached_tokens(), 0);
     let first = jwt.verify(&issued.token).unwrap();
-    assert_eq!(jwt.cached_tokens(), 1, "verified once, remembered");
     let second = jwt.verify(&issued.token).unwrap();
     assert_eq!((first.user_id(), second.user_id()), ("1", "1"));
-    assert_eq!(jwt.cached_tokens(), 1);
     // A different string is never served from the cache, even one that differs by one byte.
     let mut tampered = issued.token.clone().into_bytes();
     let last = tampered.len() - 2;
@@ -923,50 +926,31 @@ async fn verified_token_cache() {
         Reason::Expired,
         "an expired token is not answered from the cache"
     );
-    // Bounded, and off when asked.
-    let small = JwtConfig::hs256(SECRET)
-        .cache_capacity(16)
-        .build(None, None)
-        .unwrap();
-    for i in 0..200 {
-        let t = small
-            .issue_for_context(
-                &AuthContext::builder(i.to_string()).build(),
-                TokenOptions::access(),
-            )
-            .unwrap();
-        small.verify(&t.token).unwrap();
-    }
-    assert!(
-        small.cached_tokens() <= 20,
-        "capacity respected: {}",
-        small.cached_tokens()
-    );
-    let off = JwtConfig::hs256(SECRET)
-        .no_cache()
-        .build(None, None)
-        .unwrap();
-    off.verify(&issued.token).unwrap();
-    assert_eq!(off.cached_tokens(), 0);
 }
 
 #[test]
 fn context_strings_read_back_exactly_escaped_or_not() {
     let jwt = hs_backend();
-    // Plain strings are read in place from the claims; escaped ones are decoded copies.
+    // Plain and escaped strings alike.
     let exp = now() + 600;
     let raw = format!(
         r#"{{"sub":"a\"b\u00e9","exp":{exp},"iat":7,"username":"Zo\u00eb","jti":"j-1","fam":"f\\1","token_type":"access","roles":["r"]}}"#
     );
     for _ in 0..4 {
-        // Verified, then answered from the cache's back table, then from its front table.
+        // Verified, then answered from the cache.
         let ctx = jwt.verify(&hs(&raw)).unwrap();
         assert_eq!(ctx.user_id(), "a\"b\u{e9}");
         assert_eq!(ctx.name(), Some("Zo\u{eb}"));
         assert_eq!(ctx.raw_claims(), Some(raw.as_str()));
         let t = ctx.token().unwrap();
         assert_eq!(
-            (t.jti, t.family, t.token_type, t.exp, t.iat),
+            (
+                t.jti.as_deref(),
+                t.family.as_deref(),
+                t.token_type.as_deref(),
+                t.exp,
+                t.iat
+            ),
             (
                 Some("j-1"),
                 Some("f\\1"),
@@ -977,7 +961,7 @@ fn context_strings_read_back_exactly_escaped_or_not() {
         );
         assert!(ctx.has_role("r") && !ctx.is_staff() && ctx.is_active());
     }
-    // Long claims (past what a context keeps inline) read back the same.
+    // Long claims read back the same.
     let long = "n".repeat(400);
     let raw = format!(r#"{{"sub":"7","exp":{exp},"username":"{long}","jti":"j\u0031"}}"#);
     for _ in 0..4 {
@@ -985,7 +969,7 @@ fn context_strings_read_back_exactly_escaped_or_not() {
         assert_eq!(ctx.user_id(), "7");
         assert_eq!(ctx.name(), Some(long.as_str()));
         assert_eq!(ctx.raw_claims(), Some(raw.as_str()));
-        assert_eq!(ctx.token().unwrap().jti, Some("j1"));
+        assert_eq!(ctx.token().unwrap().jti.as_deref(), Some("j1"));
     }
     // A token without the optional claims has none of them.
     let jwt = JwtConfig::hs256(SECRET)
@@ -995,7 +979,13 @@ fn context_strings_read_back_exactly_escaped_or_not() {
     let ctx = jwt.verify(&hs(r#"{"sub":"1"}"#)).unwrap();
     let t = ctx.token().unwrap();
     assert_eq!(
-        (t.jti, t.family, t.token_type, t.exp, t.iat),
+        (
+            t.jti.as_deref(),
+            t.family.as_deref(),
+            t.token_type.as_deref(),
+            t.exp,
+            t.iat
+        ),
         (None, None, None, None, None)
     );
     assert_eq!(ctx.name(), None);

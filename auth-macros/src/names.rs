@@ -1,37 +1,12 @@
-//! Permission and role strings, checked at compile time with the rules `auth_core` applies at
-//! run time (`auth_core::permissions::validate_name`), and "did you mean" suggestions.
+//! Permission and role strings, checked at compile time with the rule `auth_core` applies at
+//! run time, and "did you mean" suggestions.
 
-/// Why `value` is not a valid permission (`permission = true`) or role, if it is not.
-pub(crate) fn invalid_name(value: &str, permission: bool) -> Option<&'static str> {
-    if value.is_empty() {
-        return Some("it is empty");
-    }
-    if permission && value == "*" {
-        return None;
-    }
-    let mut segments = value.split('.').peekable();
-    while let Some(seg) = segments.next() {
-        if seg.is_empty() {
-            return Some("it has an empty segment (check for a leading, trailing or doubled `.`)");
-        }
-        if seg == "*" {
-            if !permission {
-                return Some("roles cannot be wildcards");
-            }
-            if segments.peek().is_some() {
-                return Some("a wildcard `*` may only be the last segment");
-            }
-            continue;
-        }
-        if !seg
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b':'))
-        {
-            return Some("segments may hold only ASCII letters, digits, `_`, `-` and `:`");
-        }
-    }
-    None
-}
+// The rule itself lives in auth-core, in a file that depends on nothing; it is compiled into
+// this crate too, so that both crates apply one rule.
+#[path = "../../auth-core/src/names.rs"]
+mod rule;
+
+pub(crate) use rule::invalid_name;
 
 /// Levenshtein distance, for suggestions.
 fn distance(a: &str, b: &str) -> usize {

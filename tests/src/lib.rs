@@ -108,3 +108,10 @@ impl Drop for Proxy {
         self.disable();
     }
 }
+
+/// Seconds since the Unix epoch, as the library reads the clock.
+pub fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}

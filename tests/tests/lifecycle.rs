@@ -550,3 +550,72 @@ async fn unreachable_store_is_503_within_the_timeout_then_recovers() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// A store that counts the questions it is asked, and passes them on to a real one.
+struct Counting {
+    inner: SqlRevocation,
+    checks: std::sync::atomic::AtomicUsize,
+}
+
+impl RevocationStore for Counting {
+    fn name(&self) -> &'static str {
+        "counting"
+    }
+    fn is_revoked<'a>(&'a self, t: auth_actix::TokenRef<'a>) -> auth_actix::StoreFuture<'a, bool> {
+        self.checks
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.is_revoked(t)
+    }
+    fn revoke_token<'a>(&'a self, jti: &'a str, exp: u64) -> auth_actix::StoreFuture<'a, ()> {
+        self.inner.revoke_token(jti, exp)
+    }
+    fn consume<'a>(&'a self, jti: &'a str, exp: u64) -> auth_actix::StoreFuture<'a, bool> {
+        self.inner.consume(jti, exp)
+    }
+    fn revoke_family<'a>(&'a self, f: &'a str, exp: u64) -> auth_actix::StoreFuture<'a, ()> {
+        self.inner.revoke_family(f, exp)
+    }
+    fn revoke_user_before<'a>(
+        &'a self,
+        user: &'a str,
+        before: u64,
+        exp: u64,
+    ) -> auth_actix::StoreFuture<'a, ()> {
+        self.inner.revoke_user_before(user, before, exp)
+    }
+}
+
+/// A store that must be awaited (PostgreSQL) is asked once per request, so the token, checked
+/// just before, is verified once: the request does not try a synchronous path first and verify
+/// again on the asynchronous one.
+#[actix_rt::test]
+async fn an_awaited_store_is_asked_once_per_request() {
+    require_service("PostgreSQL", &database_url()).await;
+    let store = std::sync::Arc::new(Counting {
+        inner: SqlRevocation::connect(&database_url()).await.unwrap(),
+        checks: Default::default(),
+    });
+    let cfg = config(JwtConfig::hs256(SECRET), Some(store.clone()));
+    let app = app!(cfg, AuthEndpoints::new(users()));
+    let s = login(&app).await;
+    let checks = || store.checks.load(std::sync::atomic::Ordering::SeqCst);
+    let before = checks();
+    for _ in 0..5 {
+        let req = test::TestRequest::get()
+            .uri("/articles")
+            .bearer(&s.access_token);
+        assert_eq!(status(&app, req).await.0, 200);
+    }
+    assert_eq!(checks() - before, 5, "one store check per request");
+    // And the answer is the store's: a logged-out token is refused, still with one check.
+    let logout = test::TestRequest::post()
+        .uri("/auth/logout")
+        .bearer(&s.access_token);
+    assert_eq!(status(&app, logout).await.0, 204);
+    let before = checks();
+    let req = test::TestRequest::get()
+        .uri("/articles")
+        .bearer(&s.access_token);
+    assert_eq!(status(&app, req).await.0, 401);
+    assert_eq!(checks() - before, 1);
+}

@@ -6,9 +6,8 @@
 
 use std::time::{Duration, Instant};
 
-use auth_actix::core::time::now;
 use auth_actix::{InMemoryRevocation, RedisRevocation, RevocationStore, SqlRevocation, TokenRef};
-use tests::{database_url, redis_url, require_service, unique, Proxy};
+use tests::{database_url, now, redis_url, require_service, unique, Proxy};
 
 fn t<'a>(
     jti: Option<&'a str>,
@@ -192,10 +191,6 @@ async fn redis_instances_see_each_others_revocations_within_a_second() {
     );
     let jti = unique("j");
     assert!(!b.is_revoked(t(Some(&jti), "u", None, None)).await.unwrap());
-    assert!(
-        b.holds_nothing(),
-        "a synced mirror of an empty prefix vouches for every token"
-    );
     a.revoke_token(&jti, now() + 60).await.unwrap();
     let start = Instant::now();
     while !b.is_revoked(t(Some(&jti), "u", None, None)).await.unwrap() {
@@ -209,7 +204,6 @@ async fn redis_instances_see_each_others_revocations_within_a_second() {
         b.is_synced(),
         "answered from the local set, without a round trip"
     );
-    assert!(!b.holds_nothing(), "the mirror holds a revocation now");
 }
 
 #[actix_rt::test]
@@ -235,10 +229,6 @@ async fn redis_unreachable_fails_closed_within_the_timeout_and_recovers() {
             call.elapsed()
         );
         if r.is_err() {
-            assert!(
-                !store.holds_nothing(),
-                "a store that lost Redis vouches for nothing"
-            );
             break;
         }
         assert!(

@@ -5,8 +5,8 @@ use base64::Engine as _;
 use jsonwebtoken::{EncodingKey, Header};
 use serde_json::{Map, Value};
 
+use super::backend::JwtBackend;
 use super::keys::JwtKey;
-use super::verify::JwtBackend;
 use crate::context::AuthContext;
 use crate::error::IssueError;
 use crate::user::AuthUser;

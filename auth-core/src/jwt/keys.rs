@@ -57,8 +57,6 @@ pub struct JwtKey {
     pub(crate) family: Family,
     pub(crate) decoding: DecodingKey,
     pub(crate) encoding: Option<EncodingKey>,
-    /// Identifies this key to the per-thread verifiers built from it.
-    pub(crate) verifiers: super::verifiers::KeyId,
 }
 
 impl fmt::Debug for JwtKey {
@@ -101,7 +99,6 @@ impl JwtKey {
             family,
             decoding,
             encoding: None,
-            verifiers: super::verifiers::KeyId::new(),
         })
     }
 

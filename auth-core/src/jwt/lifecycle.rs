@@ -1,8 +1,8 @@
 //! The life of a token after issuing: refresh rotation with reuse detection, logout, logout
 //! everywhere.
 
+use super::backend::{JwtBackend, TokenKind};
 use super::issue::{TokenOptions, TokenPair};
-use super::verify::{JwtBackend, TokenKind};
 use crate::context::AuthContext;
 use crate::error::{AuthError, IssueError, Reason};
 use crate::revocation::{RevocationStore, TokenRef};
@@ -42,7 +42,7 @@ impl JwtBackend {
         let info = ctx
             .token()
             .ok_or(AuthError::Unauthenticated(Reason::MissingClaim("jti")))?;
-        let (Some(jti), Some(family)) = (info.jti, info.family) else {
+        let (Some(jti), Some(family)) = (info.jti.as_deref(), info.family.as_deref()) else {
             return Err(AuthError::Unauthenticated(Reason::MissingClaim("fam")));
         };
         let family_until = crate::time::now() + self.retention();
@@ -87,7 +87,7 @@ impl JwtBackend {
         let store = self.store()?;
         if let Some(ctx) = access {
             if let Some(info) = ctx.token() {
-                if let Some(jti) = info.jti {
+                if let Some(jti) = info.jti.as_deref() {
                     let exp = info
                         .exp
                         .unwrap_or_else(|| crate::time::now() + self.retention());
@@ -107,7 +107,7 @@ impl JwtBackend {
                     "the refresh token belongs to another user".into(),
                 ));
             }
-            if let Some(fam) = r.token().and_then(|i| i.family) {
+            if let Some(fam) = r.token().and_then(|i| i.family.as_deref()) {
                 let until = crate::time::now() + self.retention();
                 store.revoke_family(fam, until).await.map_err(unavailable)?;
             }

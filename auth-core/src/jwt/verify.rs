@@ -1,74 +1,22 @@
-//! Token verification: the header and the claims are each decoded and parsed once.
+//! Token verification, as jsonwebtoken's `decode` does it but with this library's rules: the
+//! header and the claims are each decoded and parsed once, and a verified token becomes an
+//! [`AuthContext`].
 
 use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
-use std::sync::Arc;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::Algorithm;
 use serde::de::{self, IgnoredAny};
 use serde::Deserialize;
 
+use super::backend::{JwtBackend, TokenKind};
 use super::keys::JwtKey;
-use crate::backend::Outcome;
-use crate::context::{AuthContext, JwtIdentity, Part};
+use crate::context::{AuthContext, TokenInfo};
 use crate::error::Reason;
-use crate::permissions::RoleMap;
-use crate::request::{CredentialSource, Found, RequestParts};
-use crate::revocation::{RevocationStore, StoreFuture, TokenRef};
-
-/// An empty token, or one that is not UTF-8 (found empty, or refused before it is parsed).
-const NOT_UTF8: Reason = Reason::Malformed("empty or non-UTF-8 credential");
-
-pub(crate) struct Settings {
-    pub keys: Vec<JwtKey>,
-    pub kid_mode: bool,
-    pub sources: Vec<CredentialSource>,
-    pub issuer: Option<String>,
-    pub audiences: Vec<String>,
-    pub leeway: u64,
-    pub require_exp: bool,
-    pub access_ttl: u64,
-    pub refresh_ttl: u64,
-    pub permissions_in_tokens: bool,
-    pub roles: Option<RoleMap>,
-    pub revocation: Option<Arc<dyn RevocationStore>>,
-    /// The name the backend is registered under (recorded in contexts).
-    pub name: Arc<str>,
-    pub cache: Option<super::cache::TokenCache>,
-    /// Roles and permissions of verified tokens, each distinct set built once.
-    pub grants: crate::context::GrantsCache,
-}
-
-/// Which kind of token a verification expects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenKind {
-    /// An access token: `token_type` absent (tokens minted elsewhere) or `"access"`.
-    Access,
-    /// A refresh token: `token_type` must be `"refresh"`.
-    Refresh,
-}
-
-/// The built JWT backend: verifies tokens, checks revocation, issues tokens.
-pub struct JwtBackend {
-    pub(crate) s: Settings,
-}
-
-impl fmt::Debug for JwtBackend {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JwtBackend")
-            .field("keys", &self.s.keys)
-            .field("sources", &self.s.sources)
-            .field("issuer", &self.s.issuer)
-            .field("audiences", &self.s.audiences)
-            .field("leeway", &self.s.leeway)
-            .field("require_exp", &self.s.require_exp)
-            .field("revocation", &self.s.revocation.as_ref().map(|r| r.name()))
-            .finish_non_exhaustive()
-    }
-}
 
 #[derive(Deserialize)]
 struct RawHeader<'a> {
@@ -181,33 +129,10 @@ impl Audience<'_> {
     }
 }
 
+/// The longest header accepted, decoded.
 const MAX_HEADER: usize = 1024;
 
 impl JwtBackend {
-    pub(crate) fn new(s: Settings) -> Self {
-        JwtBackend { s }
-    }
-
-    /// The revocation store, if any.
-    pub fn revocation(&self) -> Option<&Arc<dyn RevocationStore>> {
-        self.s.revocation.as_ref()
-    }
-
-    /// Lifetime of issued access tokens, in seconds.
-    pub fn access_ttl(&self) -> u64 {
-        self.s.access_ttl
-    }
-
-    /// Lifetime of issued refresh tokens, in seconds.
-    pub fn refresh_ttl(&self) -> u64 {
-        self.s.refresh_ttl
-    }
-
-    /// Where tokens are read from, in order.
-    pub fn sources(&self) -> &[CredentialSource] {
-        &self.s.sources
-    }
-
     /// The keys that may verify a token with this `alg` and `kid`.
     fn candidate_keys<'k>(
         &'k self,
@@ -237,46 +162,6 @@ impl JwtBackend {
         }))
     }
 
-    /// Verifies an access token (signature and claims, not revocation) into a context,
-    /// answering from the verified-token cache when the same token was verified before.
-    #[inline]
-    pub fn verify(&self, token: &str) -> Result<AuthContext, Reason> {
-        self.verify_bytes(token.as_bytes())
-    }
-
-    /// [`JwtBackend::verify`] of a token as the request carried it. The cache compares and
-    /// digests bytes, so a token it has seen is answered without a UTF-8 check; a token it
-    /// has not seen is checked before it is parsed.
-    #[inline]
-    fn verify_bytes(&self, token: &[u8]) -> Result<AuthContext, Reason> {
-        let Some(cache) = &self.s.cache else {
-            let token = std::str::from_utf8(token).map_err(|_| NOT_UTF8)?;
-            return self.verify_kind(token, TokenKind::Access);
-        };
-        let now = crate::time::now();
-        let miss = match cache.lookup(token, now) {
-            Ok(ctx) => return Ok(ctx),
-            Err(miss) => miss,
-        };
-        let token = std::str::from_utf8(token).map_err(|_| NOT_UTF8)?;
-        let ctx = self.verify_kind(token, TokenKind::Access)?;
-        let exp = ctx
-            .token()
-            .and_then(|t| t.exp)
-            .map(|e| e.saturating_add(self.s.leeway));
-        cache.store(miss, &ctx, exp, now);
-        Ok(ctx)
-    }
-
-    /// Number of tokens in the verified-token cache.
-    pub fn cached_tokens(&self) -> usize {
-        self.s.cache.as_ref().map_or(0, |c| c.len())
-    }
-
-    pub(crate) fn set_name(&mut self, name: &Arc<str>) {
-        self.s.name = name.clone();
-    }
-
     /// Verifies a token of the given kind (signature and claims, not revocation).
     pub fn verify_kind(&self, token: &str, kind: TokenKind) -> Result<AuthContext, Reason> {
         let mut parts = token.split('.');
@@ -300,66 +185,58 @@ impl JwtBackend {
         let alg = Algorithm::from_str(&header.alg).map_err(|_| Reason::AlgorithmNotAllowed)?;
         let message = &token.as_bytes()[..h64.len() + 1 + c64.len()];
         // Several keys may share an algorithm (rotation without kid): any one may verify.
-        let mut verified = Err(Reason::InvalidSignature);
-        let mut signature = None;
+        let mut verified = false;
         for key in self.candidate_keys(alg, header.kid.as_deref())? {
-            let signature = match &signature {
-                Some(s) => s,
-                None => signature.insert(
-                    URL_SAFE_NO_PAD
-                        .decode(sig)
-                        .map_err(|_| Reason::Malformed("signature is not base64url"))?,
-                ),
-            };
-            if let Ok(true) =
-                super::verifiers::verify(&key.verifiers, &key.decoding, alg, message, signature)
-            {
-                verified = Ok(());
-                break;
+            match jsonwebtoken::crypto::verify(sig, message, &key.decoding, alg) {
+                Ok(true) => {
+                    verified = true;
+                    break;
+                }
+                Ok(false) => {}
+                Err(e) if matches!(e.kind(), ErrorKind::Base64(_)) => {
+                    return Err(Reason::Malformed("signature is not base64url"))
+                }
+                // The key does not fit the algorithm: the builder binds keys to their
+                // algorithms, so this is not expected; it is never a pass.
+                Err(_) => {}
             }
         }
-        verified?;
+        if !verified {
+            return Err(Reason::InvalidSignature);
+        }
 
-        // Exactly sized (unpadded base64url: 3 bytes per 4 symbols), so that the claims text the
-        // cache keeps is not reallocated to shrink it.
-        let mut payload = vec![0; c64.len() / 4 * 3 + (c64.len() % 4).saturating_sub(1)];
-        let n = URL_SAFE_NO_PAD
-            .decode_slice(c64, &mut payload)
+        let payload = URL_SAFE_NO_PAD
+            .decode(c64)
             .map_err(|_| Reason::Malformed("claims are not base64url"))?;
-        payload.truncate(n);
-        // Validated as UTF-8 once here; serde_json then reads a `str` without checking again.
         let raw = String::from_utf8(payload)
             .map_err(|_| Reason::Malformed("claims are not a valid JSON object"))?;
-        let identity = {
-            let c: Claims<'_> = serde_json::from_str(&raw)
-                .map_err(|_| Reason::Malformed("claims are not a valid JSON object"))?;
-            self.check_claims(&c, kind)?;
-            let sub = c.sub.as_deref().ok_or(Reason::MissingClaim("sub"))?;
-            let part = |s: Option<&str>| Part::of(&raw, s);
-            JwtIdentity {
-                claims: String::new(),
-                user_id: part(Some(sub)),
-                name: part(c.username.as_deref()),
-                jti: part(c.jti.as_deref()),
-                family: part(c.fam.as_deref()),
-                token_type: part(c.token_type.as_deref()),
-                exp: c.exp,
-                iat: c.iat,
-                backend: self.s.name.clone(),
-                grants: self
-                    .s
-                    .grants
-                    .get(&c.roles, &c.permissions, self.s.roles.as_ref()),
-                is_staff: c.is_staff,
-                is_superuser: c.is_superuser,
-                is_active: c.is_active.unwrap_or(true),
-            }
+        let c: Claims<'_> = serde_json::from_str(&raw)
+            .map_err(|_| Reason::Malformed("claims are not a valid JSON object"))?;
+        self.check_claims(&c, kind)?;
+        let sub = c.sub.as_deref().ok_or(Reason::MissingClaim("sub"))?;
+        let owned = |s: &Option<Cow<'_, str>>| s.as_deref().map(Box::from);
+        let token = TokenInfo {
+            jti: owned(&c.jti),
+            exp: c.exp,
+            iat: c.iat,
+            token_type: owned(&c.token_type),
+            family: owned(&c.fam),
         };
-        Ok(JwtIdentity {
-            claims: raw,
-            ..identity
+        let grants = self
+            .s
+            .grants
+            .get(&c.roles, &c.permissions, self.s.roles.as_ref());
+        let mut ctx = AuthContext::builder(sub)
+            .grants(grants)
+            .staff(c.is_staff)
+            .superuser(c.is_superuser)
+            .active(c.is_active.unwrap_or(true))
+            .backend(self.s.name.clone())
+            .token(token);
+        if let Some(name) = &c.username {
+            ctx = ctx.name(&**name);
         }
-        .into())
+        Ok(ctx.raw_claims(raw.as_str()).build())
     }
 
     fn check_claims(&self, c: &Claims<'_>, kind: TokenKind) -> Result<(), Reason> {
@@ -403,87 +280,5 @@ impl JwtBackend {
             }));
         }
         Ok(())
-    }
-
-    /// Asks the revocation store about a verified context.
-    ///
-    /// `Err` holds the outcome to report: [`Reason::Revoked`] or the store's failure.
-    pub async fn check_revocation(&self, ctx: &AuthContext) -> Result<(), Outcome> {
-        let Some(store) = self.store_to_ask() else {
-            return Ok(());
-        };
-        match store.is_revoked(Self::revocation_ref(ctx)).await {
-            Ok(false) => Ok(()),
-            Ok(true) => Err(Outcome::Rejected(Reason::Revoked)),
-            Err(e) => Err(Outcome::Unavailable(e.to_string())),
-        }
-    }
-
-    /// Finds and verifies the token: `Err` is the final outcome, `Ok` still needs the
-    /// revocation check.
-    fn find_and_verify(&self, req: &dyn RequestParts) -> Result<AuthContext, Outcome> {
-        for source in &self.s.sources {
-            match source.find_bytes(req) {
-                Found::Nothing => continue,
-                Found::Malformed => return Err(Outcome::Rejected(NOT_UTF8)),
-                Found::Value(token) => return self.verify_bytes(token).map_err(Outcome::Rejected),
-            }
-        }
-        Err(Outcome::NoCredentials)
-    }
-
-    /// The revocation store, unless there is none or it holds nothing (then no token is revoked).
-    fn store_to_ask(&self) -> Option<&dyn RevocationStore> {
-        self.s
-            .revocation
-            .as_deref()
-            .filter(|store| !store.holds_nothing())
-    }
-
-    fn revocation_ref(ctx: &AuthContext) -> TokenRef<'_> {
-        let info = ctx.token();
-        TokenRef {
-            jti: info.and_then(|i| i.jti),
-            user_id: ctx.user_id(),
-            issued_at: info.and_then(|i| i.iat),
-            family: info.and_then(|i| i.family),
-        }
-    }
-
-    fn revocation_outcome(ctx: AuthContext, answer: Result<bool, crate::StoreError>) -> Outcome {
-        match answer {
-            Ok(false) => Outcome::Authenticated(ctx),
-            Ok(true) => Outcome::Rejected(Reason::Revoked),
-            Err(e) => Outcome::Unavailable(e.to_string()),
-        }
-    }
-
-    /// Authenticates a request: finds the token, verifies it, checks revocation.
-    pub async fn authenticate(&self, req: &dyn RequestParts) -> Outcome {
-        let ctx = match self.find_and_verify(req) {
-            Ok(ctx) => ctx,
-            Err(outcome) => return outcome,
-        };
-        let Some(store) = self.store_to_ask() else {
-            return Outcome::Authenticated(ctx);
-        };
-        let answer = store.is_revoked(Self::revocation_ref(&ctx)).await;
-        Self::revocation_outcome(ctx, answer)
-    }
-
-    /// [`JwtBackend::authenticate`] without waiting; `None` when the store must be awaited.
-    pub fn authenticate_now(&self, req: &dyn RequestParts) -> Option<Outcome> {
-        let ctx = match self.find_and_verify(req) {
-            Ok(ctx) => ctx,
-            Err(outcome) => return Some(outcome),
-        };
-        let Some(store) = self.store_to_ask() else {
-            return Some(Outcome::Authenticated(ctx));
-        };
-        let answer = match store.is_revoked(Self::revocation_ref(&ctx)) {
-            StoreFuture::Ready(Some(answer)) => answer,
-            _ => return None,
-        };
-        Some(Self::revocation_outcome(ctx, answer))
     }
 }

@@ -1,142 +1,11 @@
-//! Revocation: the [`RevocationStore`] trait the JWT backend consults for every token, and the
-//! default [`InMemoryRevocation`].
-//!
-//! A store answers one question per request, "is this token revoked?", covering three facts at
-//! once so that a networked store needs at most one round trip: the token's `jti` was revoked
-//! (logout), its refresh family was revoked (refresh-token reuse), or its user logged out
-//! everywhere after the token was issued.
+//! [`InMemoryRevocation`]: the default store, for one process.
 
 use std::collections::HashMap;
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::RwLock;
-use std::task::{Context, Poll};
 
-/// The facts about a token that revocation depends on.
-#[derive(Debug, Clone, Copy)]
-pub struct TokenRef<'a> {
-    /// The token id (`jti`).
-    pub jti: Option<&'a str>,
-    /// The user (`sub`).
-    pub user_id: &'a str,
-    /// Issue time (`iat`), seconds since the epoch.
-    pub issued_at: Option<u64>,
-    /// The refresh family (`fam`), if the token belongs to one.
-    pub family: Option<&'a str>,
-}
-
-/// A store could not answer (unreachable, timed out, full). Requests then fail closed with 503.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("revocation store {store} unavailable: {message}")]
-pub struct StoreError {
-    /// Which store.
-    pub store: &'static str,
-    /// What went wrong (never contains a token).
-    pub message: String,
-}
-
-impl StoreError {
-    /// A new error.
-    pub fn new(store: &'static str, message: impl Into<String>) -> Self {
-        StoreError {
-            store,
-            message: message.into(),
-        }
-    }
-}
-
-/// The future a store returns: ready at once (in-memory answers, no allocation) or boxed.
-#[must_use = "futures do nothing unless awaited"]
-pub enum StoreFuture<'a, T> {
-    /// Already answered.
-    Ready(Option<Result<T, StoreError>>),
-    /// Still working.
-    Pending(Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>),
-}
-
-impl<'a, T> StoreFuture<'a, T> {
-    /// An answer available now.
-    pub fn ready(r: Result<T, StoreError>) -> Self {
-        StoreFuture::Ready(Some(r))
-    }
-
-    /// Wraps a future.
-    pub fn boxed(f: impl Future<Output = Result<T, StoreError>> + Send + 'a) -> Self {
-        StoreFuture::Pending(Box::pin(f))
-    }
-}
-
-// The answer is never pinned in place: it is moved out when ready.
-impl<T> Unpin for StoreFuture<'_, T> {}
-
-impl<T> Future for StoreFuture<'_, T> {
-    type Output = Result<T, StoreError>;
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.get_mut() {
-            StoreFuture::Ready(r) => match r.take() {
-                Some(r) => Poll::Ready(r),
-                None => Poll::Ready(Err(StoreError::new(
-                    "unknown",
-                    "future polled after completion",
-                ))),
-            },
-            StoreFuture::Pending(f) => f.as_mut().poll(cx),
-        }
-    }
-}
-
-impl<T> fmt::Debug for StoreFuture<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            StoreFuture::Ready(_) => "StoreFuture::Ready",
-            StoreFuture::Pending(_) => "StoreFuture::Pending",
-        })
-    }
-}
-
-/// Where revoked tokens, families and per-user "not before" stamps are kept.
-///
-/// Every entry carries the time after which it can be forgotten (the latest expiry of a token it
-/// concerns), so stores never grow without bound.
-pub trait RevocationStore: Send + Sync + 'static {
-    /// A short name for logs (`"memory"`, `"redis"`, `"postgres"`).
-    fn name(&self) -> &'static str;
-
-    /// Whether the token is revoked: its `jti`, its family, or its user before its `iat`.
-    fn is_revoked<'a>(&'a self, token: TokenRef<'a>) -> StoreFuture<'a, bool>;
-
-    /// `true` when the store knows, without waiting and without looking at any token, that it
-    /// holds no revocation at all right now: the caller may then skip [`is_revoked`]
-    /// (and building its [`TokenRef`]). `false` means "ask": it is always a correct answer, and
-    /// the default.
-    ///
-    /// [`is_revoked`]: RevocationStore::is_revoked
-    fn holds_nothing(&self) -> bool {
-        false
-    }
-
-    /// Revokes one token by `jti` until `expires_at` (the token's `exp`).
-    fn revoke_token<'a>(&'a self, jti: &'a str, expires_at: u64) -> StoreFuture<'a, ()>;
-
-    /// Marks a refresh token's `jti` as used, atomically: `true` the first time, `false` if it was
-    /// used (or revoked) before. Refresh rotation relies on this to detect reuse even when two
-    /// requests race with the same token.
-    fn consume<'a>(&'a self, jti: &'a str, expires_at: u64) -> StoreFuture<'a, bool>;
-
-    /// Revokes every token of a refresh family until `expires_at`.
-    fn revoke_family<'a>(&'a self, family: &'a str, expires_at: u64) -> StoreFuture<'a, ()>;
-
-    /// Revokes every token of `user_id` issued before `before` (logout everywhere); the stamp is
-    /// kept until `expires_at` (the latest expiry of any token that could have been issued).
-    fn revoke_user_before<'a>(
-        &'a self,
-        user_id: &'a str,
-        before: u64,
-        expires_at: u64,
-    ) -> StoreFuture<'a, ()>;
-}
+use super::{RevocationStore, StoreError, StoreFuture, TokenRef};
 
 /// The in-memory store: the default, for one process.
 ///
@@ -148,7 +17,7 @@ pub trait RevocationStore: Send + Sync + 'static {
 /// instances.
 pub struct InMemoryRevocation {
     state: RwLock<State>,
-    /// Number of entries, read without the lock so that an empty store costs nothing.
+    /// Number of entries, read without the lock: a check of an empty store takes no lock.
     len: AtomicUsize,
     capacity: usize,
 }
@@ -241,32 +110,32 @@ impl InMemoryRevocation {
         Ok(())
     }
 
-    /// Forgets everything (used by stores that mirror a shared store locally).
-    pub fn clear(&self) {
+    /// Forgets everything (the Redis store's mirror, before it re-reads Redis).
+    pub(crate) fn clear(&self) {
         if let Ok(mut st) = self.state.write() {
             *st = State::default();
             self.len.store(0, Ordering::Relaxed);
         }
     }
 
-    /// Records a revoked `jti` synchronously.
-    pub fn check_insert_token(&self, jti: &str, expires_at: u64) -> Result<(), StoreError> {
+    /// Records a revoked `jti`.
+    pub(crate) fn insert_token(&self, jti: &str, expires_at: u64) -> Result<(), StoreError> {
         self.insert(|st, _| {
             let e = st.tokens.entry(jti.into()).or_insert(expires_at);
             *e = (*e).max(expires_at);
         })
     }
 
-    /// Records a revoked family synchronously.
-    pub fn check_insert_family(&self, family: &str, expires_at: u64) -> Result<(), StoreError> {
+    /// Records a revoked family.
+    pub(crate) fn insert_family(&self, family: &str, expires_at: u64) -> Result<(), StoreError> {
         self.insert(|st, _| {
             let e = st.families.entry(family.into()).or_insert(expires_at);
             *e = (*e).max(expires_at);
         })
     }
 
-    /// Records a per-user "not before" stamp synchronously (the larger stamp wins).
-    pub fn check_insert_user(
+    /// Records a per-user "not before" stamp (the larger stamp wins).
+    pub(crate) fn insert_user(
         &self,
         user_id: &str,
         before: u64,
@@ -282,8 +151,8 @@ impl InMemoryRevocation {
         })
     }
 
-    /// The synchronous check behind [`RevocationStore::is_revoked`].
-    pub fn check(&self, t: TokenRef<'_>) -> Result<bool, StoreError> {
+    /// The check behind [`RevocationStore::is_revoked`]; nothing to look up in an empty store.
+    pub(crate) fn check(&self, t: TokenRef<'_>) -> Result<bool, StoreError> {
         if self.is_empty() {
             return Ok(false);
         }
@@ -313,16 +182,12 @@ impl RevocationStore for InMemoryRevocation {
         "memory"
     }
 
-    fn holds_nothing(&self) -> bool {
-        self.is_empty()
-    }
-
     fn is_revoked<'a>(&'a self, token: TokenRef<'a>) -> StoreFuture<'a, bool> {
         StoreFuture::ready(self.check(token))
     }
 
     fn revoke_token<'a>(&'a self, jti: &'a str, expires_at: u64) -> StoreFuture<'a, ()> {
-        StoreFuture::ready(self.check_insert_token(jti, expires_at))
+        StoreFuture::ready(self.insert_token(jti, expires_at))
     }
 
     fn consume<'a>(&'a self, jti: &'a str, expires_at: u64) -> StoreFuture<'a, bool> {
@@ -338,7 +203,7 @@ impl RevocationStore for InMemoryRevocation {
     }
 
     fn revoke_family<'a>(&'a self, family: &'a str, expires_at: u64) -> StoreFuture<'a, ()> {
-        StoreFuture::ready(self.check_insert_family(family, expires_at))
+        StoreFuture::ready(self.insert_family(family, expires_at))
     }
 
     fn revoke_user_before<'a>(
@@ -347,7 +212,7 @@ impl RevocationStore for InMemoryRevocation {
         before: u64,
         expires_at: u64,
     ) -> StoreFuture<'a, ()> {
-        StoreFuture::ready(self.check_insert_user(user_id, before, expires_at))
+        StoreFuture::ready(self.insert_user(user_id, before, expires_at))
     }
 }
 
@@ -373,16 +238,11 @@ mod tests {
     async fn revoke_and_check() {
         let s = InMemoryRevocation::new();
         let now = crate::time::now();
-        assert!(s.holds_nothing(), "an empty store vouches for every token");
         assert!(!s
             .is_revoked(t(Some("a"), "u", Some(now), None))
             .await
             .unwrap());
         s.revoke_token("a", now + 60).await.unwrap();
-        assert!(
-            !s.holds_nothing(),
-            "a store holding a revocation must be asked"
-        );
         assert!(s
             .is_revoked(t(Some("a"), "u", Some(now), None))
             .await

@@ -13,8 +13,7 @@ use std::time::Duration;
 use sqlx::any::{AnyPoolOptions, AnyQueryResult};
 use sqlx::AnyPool;
 
-use super::DEFAULT_TIMEOUT;
-use crate::revocation::{RevocationStore, StoreError, StoreFuture, TokenRef};
+use super::{RevocationStore, StoreError, StoreFuture, TokenRef, DEFAULT_TIMEOUT};
 
 const NAME: &str = "sql";
 
@@ -32,7 +31,7 @@ enum Dialect {
 ///
 /// ```no_run
 /// # async fn f() -> Result<(), auth_core::StoreError> {
-/// use auth_core::stores::sql::SqlRevocation;
+/// use auth_core::revocation::sql::SqlRevocation;
 /// let embedded = SqlRevocation::connect("sqlite://revocations.db?mode=rwc").await?;
 /// let in_memory = SqlRevocation::connect("sqlite::memory:").await?;
 /// let shared = SqlRevocation::connect("postgres://postgres@127.0.0.1/test").await?;

@@ -25,8 +25,9 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncCommands, Client};
 use tokio::sync::OnceCell;
 
-use super::{ttl, DEFAULT_TIMEOUT};
-use crate::revocation::{InMemoryRevocation, RevocationStore, StoreError, StoreFuture, TokenRef};
+use super::{
+    ttl, InMemoryRevocation, RevocationStore, StoreError, StoreFuture, TokenRef, DEFAULT_TIMEOUT,
+};
 
 const NAME: &str = "redis";
 
@@ -61,7 +62,7 @@ struct Shared {
 ///
 /// ```no_run
 /// # async fn f() -> Result<(), auth_core::StoreError> {
-/// use auth_core::stores::redis::RedisRevocation;
+/// use auth_core::revocation::redis::RedisRevocation;
 /// let store = RedisRevocation::new("redis://127.0.0.1:6379")?.prefix("myapp:auth").start();
 /// # Ok(()) }
 /// ```
@@ -248,11 +249,11 @@ impl Shared {
         };
         let Ok(exp) = exp.parse::<u64>() else { return };
         let r = match kind {
-            "t" => self.mirror.check_insert_token(rest, exp),
-            "f" => self.mirror.check_insert_family(rest, exp),
+            "t" => self.mirror.insert_token(rest, exp),
+            "f" => self.mirror.insert_family(rest, exp),
             "u" => match rest.split_once(' ') {
                 Some((nbf, user)) => match nbf.parse::<u64>() {
-                    Ok(nbf) => self.mirror.check_insert_user(user, nbf, exp),
+                    Ok(nbf) => self.mirror.insert_user(user, nbf, exp),
                     Err(_) => return,
                 },
                 None => return,
@@ -295,10 +296,10 @@ impl Shared {
                 };
                 let exp = now + ttl.max(1) as u64;
                 let r = match rest.split_once(':') {
-                    Some(("t", id)) => self.mirror.check_insert_token(id, exp),
-                    Some(("f", id)) => self.mirror.check_insert_family(id, exp),
+                    Some(("t", id)) => self.mirror.insert_token(id, exp),
+                    Some(("f", id)) => self.mirror.insert_family(id, exp),
                     Some(("u", id)) => match value {
-                        Some(nbf) => self.mirror.check_insert_user(id, nbf, exp),
+                        Some(nbf) => self.mirror.insert_user(id, nbf, exp),
                         None => Ok(()),
                     },
                     _ => Ok(()),
@@ -367,12 +368,6 @@ impl RevocationStore for RedisRevocation {
         NAME
     }
 
-    fn holds_nothing(&self) -> bool {
-        // Only a complete, current mirror can vouch for Redis.
-        let s = &self.shared;
-        s.synced.load(Ordering::Acquire) && s.mirror.holds_nothing()
-    }
-
     fn is_revoked<'a>(&'a self, token: TokenRef<'a>) -> StoreFuture<'a, bool> {
         let s = &self.shared;
         if s.synced.load(Ordering::Acquire) {
@@ -394,7 +389,7 @@ impl RevocationStore for RedisRevocation {
         StoreFuture::boxed(async move {
             s.write(s.key('t', jti), expires_at, format!("t {expires_at} {jti}"))
                 .await?;
-            s.mirror.check_insert_token(jti, expires_at)
+            s.mirror.insert_token(jti, expires_at)
         })
     }
 
@@ -422,7 +417,7 @@ impl RevocationStore for RedisRevocation {
                     Ok(set.is_some())
                 })
                 .await?;
-            s.mirror.check_insert_token(jti, expires_at)?;
+            s.mirror.insert_token(jti, expires_at)?;
             Ok(first)
         })
     }
@@ -436,7 +431,7 @@ impl RevocationStore for RedisRevocation {
                 format!("f {expires_at} {family}"),
             )
             .await?;
-            s.mirror.check_insert_family(family, expires_at)
+            s.mirror.insert_family(family, expires_at)
         })
     }
 
@@ -464,7 +459,7 @@ impl RevocationStore for RedisRevocation {
                 Ok(())
             })
             .await?;
-            s.mirror.check_insert_user(user_id, before, expires_at)
+            s.mirror.insert_user(user_id, before, expires_at)
         })
     }
 }

@@ -1,0 +1,201 @@
+//! One request's way through authentication and authorization, shared by the route extractor
+//! ([`crate::Protect`]), the scope middleware and the context extractors: the credentials go
+//! through the backend chain, the result meets the guard, and both are kept in the request's
+//! extensions so that no later extractor computes them again.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use actix_web::{HttpMessage, HttpRequest};
+use auth_core::{AuthContext, AuthError, Decision, Policy, Reason};
+
+use crate::config::AuthConfig;
+use crate::request::ActixRequest;
+use crate::response::AuthFailure;
+
+/// Which backends a request is authenticated with.
+#[derive(Debug, Clone)]
+pub(crate) enum BackendList {
+    /// Named by the route (`#[auth(jwt, api_key)]`).
+    Route(&'static [&'static str]),
+    /// Named by a scope's middleware.
+    Scope(Arc<[Box<str>]>),
+    /// The configuration's defaults.
+    Defaults,
+}
+
+impl BackendList {
+    /// A route's backends: its own, or the defaults.
+    pub(crate) fn from_route(names: Option<&'static [&'static str]>) -> Self {
+        names.map_or(BackendList::Defaults, BackendList::Route)
+    }
+
+    fn names<'a>(&'a self, cfg: &'a AuthConfig) -> Vec<&'a str> {
+        match self {
+            BackendList::Route(names) => names.to_vec(),
+            BackendList::Scope(names) => names.iter().map(|n| &**n).collect(),
+            BackendList::Defaults => cfg.inner.default_backends.iter().map(|n| &**n).collect(),
+        }
+    }
+
+    fn same_as(&self, other: &BackendList, cfg: &AuthConfig) -> bool {
+        self.names(cfg) == other.names(cfg)
+    }
+}
+
+/// What authentication found and what a guard admitted, kept in the request's extensions.
+#[derive(Default)]
+struct AuthState {
+    /// The backends tried and what they made of the request.
+    authenticated: Option<(BackendList, Result<AuthContext, AuthError>)>,
+    /// The identity a guard let through (`Some(None)`: anonymous on an `allow_any` route).
+    admitted: Option<Option<AuthContext>>,
+}
+
+/// The application's configuration, or a 500 naming what to register.
+pub(crate) fn config(req: &HttpRequest) -> Result<&AuthConfig, AuthFailure> {
+    req.app_data::<AuthConfig>().ok_or_else(|| {
+        tracing::error!(
+            path = req.path(),
+            "no auth_actix::AuthConfig is registered: add `.app_data(auth_config.clone())` to the App"
+        );
+        AuthFailure::bare(AuthError::Misconfigured(Cow::Borrowed(
+            "<no AuthConfig in app_data>",
+        )))
+    })
+}
+
+/// The identity a guard admitted, if a guard ran: `Some(None)` for an anonymous request on an
+/// `allow_any` route.
+pub(crate) fn admitted(req: &HttpRequest) -> Option<Option<AuthContext>> {
+    req.extensions().get::<AuthState>()?.admitted.clone()
+}
+
+/// Authenticates `req` with `list`, once per request: a second call with the same backends (a
+/// route inside a protected scope, an extractor after the guard) gets the first one's result.
+pub(crate) async fn authenticate(
+    req: &HttpRequest,
+    cfg: &AuthConfig,
+    list: &BackendList,
+) -> Result<AuthContext, AuthError> {
+    if let Some((by, result)) = req
+        .extensions()
+        .get::<AuthState>()
+        .and_then(|s| s.authenticated.as_ref())
+    {
+        if by.same_as(list, cfg) {
+            return result.clone();
+        }
+    }
+    let parts = ActixRequest(req);
+    let backends = &cfg.inner.backends;
+    let result = match list {
+        BackendList::Route(names) => backends.authenticate(names, &parts).await,
+        BackendList::Scope(names) => backends.authenticate(names, &parts).await,
+        BackendList::Defaults => {
+            let names = &cfg.inner.default_backends;
+            backends.authenticate(names, &parts).await
+        }
+    };
+    req.extensions_mut()
+        .get_or_insert_with(AuthState::default)
+        .authenticated = Some((list.clone(), result.clone()));
+    result
+}
+
+/// The whole way of a protected request: authenticate with `list`, apply `policy` (the
+/// configuration's default guard when `None`), record the identity admitted, and turn a refusal
+/// into its response. `route` names the route in log lines.
+pub(crate) async fn admit(
+    req: &HttpRequest,
+    route: &str,
+    list: &BackendList,
+    policy: Option<&Policy>,
+) -> Result<Option<AuthContext>, AuthFailure> {
+    let cfg = config(req)?;
+    let policy = policy.unwrap_or(&cfg.inner.default_guard);
+    let result = authenticate(req, cfg, list).await;
+    let decided = decide(policy, result, req).await;
+    if let Ok(ctx) = &decided {
+        req.extensions_mut()
+            .get_or_insert_with(AuthState::default)
+            .admitted = Some(ctx.clone());
+    }
+    report(route, req, cfg, decided)
+}
+
+/// Applies `policy` to an authentication result.
+///
+/// A misconfigured route is refused even on `allow_any` (a broken route is never an allow); an
+/// `allow_any` route admits whoever authenticated, or nobody; a store that cannot answer is a
+/// 503 whatever the guard.
+async fn decide(
+    policy: &Policy,
+    result: Result<AuthContext, AuthError>,
+    req: &HttpRequest,
+) -> Result<Option<AuthContext>, AuthError> {
+    match result {
+        Err(e @ AuthError::Misconfigured(_)) => return Err(e),
+        r if policy.is_allow_any() => return Ok(r.ok()),
+        Err(e @ AuthError::Unavailable(_)) => return Err(e),
+        _ => {}
+    }
+    let ctx = result.as_ref().ok();
+    match (policy.decide(ctx, &ActixRequest(req)).await, result) {
+        (Decision::Allow, r) => Ok(r.ok()),
+        (Decision::Forbidden(g), Ok(_)) => Err(AuthError::Forbidden(g.to_string().into())),
+        (_, Err(e)) => Err(e),
+        (Decision::Unauthenticated, Ok(_)) => {
+            Err(AuthError::Unauthenticated(Reason::MissingCredentials))
+        }
+    }
+}
+
+/// Logs the decision (never the credential) and turns a refusal into a response error.
+fn report(
+    route: &str,
+    req: &HttpRequest,
+    cfg: &AuthConfig,
+    decided: Result<Option<AuthContext>, AuthError>,
+) -> Result<Option<AuthContext>, AuthFailure> {
+    let error = match decided {
+        Ok(ctx) => {
+            tracing::debug!(
+                route,
+                path = req.path(),
+                backend = ctx.as_ref().map_or("-", |c| c.backend()),
+                outcome = "allow",
+            );
+            return Ok(ctx);
+        }
+        Err(error) => error,
+    };
+    match &error {
+        AuthError::Misconfigured(name) => tracing::error!(
+            route,
+            path = req.path(),
+            backend = %name,
+            outcome = "misconfigured",
+            "route names a backend that is not registered in the AuthConfig; register it or fix the #[auth(..)] list"
+        ),
+        AuthError::Unavailable(why) => {
+            tracing::warn!(route, path = req.path(), outcome = "unavailable", reason = %why)
+        }
+        AuthError::Unauthenticated(reason) => {
+            tracing::info!(route, path = req.path(), outcome = "unauthenticated", reason = %reason)
+        }
+        other => {
+            tracing::info!(route, path = req.path(), outcome = "forbidden", reason = %other)
+        }
+    }
+    Err(failure(cfg, req, error))
+}
+
+/// The response error for `error`, rendered by the configuration's handler if it has one.
+pub(crate) fn failure(cfg: &AuthConfig, req: &HttpRequest, error: AuthError) -> AuthFailure {
+    AuthFailure::new(
+        error,
+        cfg.inner.realm.clone(),
+        cfg.inner.error_handler.clone().map(|h| (h, req.clone())),
+    )
+}

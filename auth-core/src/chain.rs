@@ -1,0 +1,213 @@
+//! [`Backends`]: the named backends of a configuration, tried in the order a route names them.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::api_key::ApiKeyBackend;
+use crate::backend::{Backend, Outcome};
+use crate::context::AuthContext;
+use crate::error::{AuthError, ConfigError, Reason};
+use crate::jwt::JwtBackend;
+use crate::policy::LocalBoxFuture;
+use crate::request::RequestParts;
+
+/// Object-safe form of [`Backend`], for custom backends.
+trait DynBackend: Send + Sync {
+    fn authenticate_dyn<'a>(&'a self, req: &'a dyn RequestParts) -> LocalBoxFuture<'a, Outcome>;
+}
+
+impl<B: Backend> DynBackend for B {
+    fn authenticate_dyn<'a>(&'a self, req: &'a dyn RequestParts) -> LocalBoxFuture<'a, Outcome> {
+        Box::pin(self.authenticate(req))
+    }
+}
+
+/// A registered backend. The built-in ones are called directly; a custom one through a box.
+#[derive(Clone)]
+enum Registered {
+    Jwt(Arc<JwtBackend>),
+    ApiKey(Arc<ApiKeyBackend>),
+    Custom(Arc<dyn DynBackend>),
+}
+
+impl Registered {
+    async fn authenticate(&self, req: &dyn RequestParts) -> Outcome {
+        match self {
+            Registered::Jwt(b) => b.authenticate(req).await,
+            Registered::ApiKey(b) => b.authenticate(req),
+            Registered::Custom(b) => b.authenticate_dyn(req).await,
+        }
+    }
+}
+
+/// The named backends of a configuration, tried in the order a route names them.
+#[derive(Clone, Default)]
+pub struct Backends {
+    /// Each name is shared with the contexts the backend yields (a reference count, no copy).
+    entries: Vec<(Arc<str>, Registered)>,
+}
+
+impl fmt::Debug for Backends {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.names()).finish()
+    }
+}
+
+impl Backends {
+    /// No backends.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn push(&mut self, name: Arc<str>, b: Registered) -> Result<(), ConfigError> {
+        crate::permissions::validate_name("backend", &name)?;
+        if self.contains(&name) {
+            return Err(ConfigError::DuplicateBackend(name.to_string()));
+        }
+        self.entries.push((name, b));
+        Ok(())
+    }
+
+    /// Registers a JWT backend under `name`.
+    pub fn add_jwt(&mut self, name: &str, mut b: JwtBackend) -> Result<(), ConfigError> {
+        let name: Arc<str> = name.into();
+        b.set_name(&name);
+        self.push(name, Registered::Jwt(Arc::new(b)))
+    }
+
+    /// Registers an API-key backend under `name`.
+    pub fn add_api_keys(&mut self, name: &str, mut b: ApiKeyBackend) -> Result<(), ConfigError> {
+        let name: Arc<str> = name.into();
+        b.set_name(&name);
+        self.push(name, Registered::ApiKey(Arc::new(b)))
+    }
+
+    /// Registers a custom backend under `name`.
+    pub fn add_custom<B: Backend>(&mut self, name: &str, b: B) -> Result<(), ConfigError> {
+        self.push(name.into(), Registered::Custom(Arc::new(b)))
+    }
+
+    /// Whether a backend is registered under `name`.
+    pub fn contains(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// The registered names, in registration order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|(n, _)| &**n)
+    }
+
+    /// Whether nothing is registered.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The JWT backend registered under `name`, if that is what it is.
+    pub fn jwt(&self, name: &str) -> Option<&Arc<JwtBackend>> {
+        match self.get(name)? {
+            (_, Registered::Jwt(j)) => Some(j),
+            _ => None,
+        }
+    }
+
+    /// The first registered JWT backend.
+    pub fn first_jwt(&self) -> Option<&Arc<JwtBackend>> {
+        self.entries.iter().find_map(|(_, b)| match b {
+            Registered::Jwt(j) => Some(j),
+            _ => None,
+        })
+    }
+
+    fn get(&self, name: &str) -> Option<&(Arc<str>, Registered)> {
+        self.entries.iter().find(|(n, _)| **n == *name)
+    }
+
+    /// Tries the backends named in `order`; the first to authenticate wins.
+    ///
+    /// - A backend that finds no credentials of its kind passes to the next.
+    /// - If none authenticates, the most specific rejection is reported (a bad signature beats
+    ///   "no credentials"); with no credentials at all, [`Reason::MissingCredentials`].
+    /// - A store failure makes the result [`AuthError::Unavailable`] unless a later backend
+    ///   authenticates on its own.
+    /// - A name that is not registered is [`AuthError::Misconfigured`]: never an allow.
+    ///
+    /// With the built-in backends and a store that answers from memory, the future is ready
+    /// the first time it is polled.
+    pub async fn authenticate<S: AsRef<str>>(
+        &self,
+        order: &[S],
+        req: &dyn RequestParts,
+    ) -> Result<AuthContext, AuthError> {
+        let mut best = Reason::MissingCredentials;
+        let mut unavailable = None;
+        for name in order {
+            let name = name.as_ref();
+            let Some((name, backend)) = self.get(name) else {
+                return Err(AuthError::Misconfigured(name.to_owned().into()));
+            };
+            match backend.authenticate(req).await {
+                Outcome::NoCredentials => {}
+                Outcome::Authenticated(ctx) => return Ok(ctx.with_backend(name)),
+                Outcome::Rejected(r) => {
+                    if r.rank() > best.rank() {
+                        best = r;
+                    }
+                }
+                Outcome::Unavailable(why) => unavailable = Some(why),
+            }
+        }
+        Err(match unavailable {
+            Some(why) => AuthError::Unavailable(why.into()),
+            None => AuthError::Unauthenticated(best),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Nobody;
+
+    impl Backend for Nobody {
+        async fn authenticate(&self, _: &dyn RequestParts) -> Outcome {
+            Outcome::NoCredentials
+        }
+    }
+
+    #[test]
+    fn names_are_found_exactly_and_checked() {
+        let long = "a-backend-name-well-past-sixteen-bytes";
+        let mut b = Backends::new();
+        for name in ["jwt", "abcdefghijklmnopq", long] {
+            b.add_custom(name, Nobody).unwrap();
+        }
+        for name in ["jwt", "abcdefghijklmnopq", long] {
+            assert!(b.contains(name), "{name}");
+        }
+        for name in [
+            "",
+            "j",
+            "jwt\0",
+            "jwtx",
+            "JWT",
+            "abcdefghijklmnop",
+            "a-backend-name",
+        ] {
+            assert!(!b.contains(name), "{name:?}");
+        }
+        assert!(matches!(
+            b.add_custom("jwt", Nobody),
+            Err(ConfigError::DuplicateBackend(_))
+        ));
+        for bad in ["", "two words", "jwt.*"] {
+            assert!(
+                matches!(
+                    b.add_custom(bad, Nobody),
+                    Err(ConfigError::InvalidName { .. })
+                ),
+                "{bad:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! [`JwtBackend`]: finds a request's token, verifies it (or finds it in the verified-token
+//! cache), and asks the revocation store about it.
+
+use std::fmt;
+use std::sync::Arc;
+
+use super::cache::TokenCache;
+use super::keys::JwtKey;
+use crate::backend::Outcome;
+use crate::context::{AuthContext, GrantsCache};
+use crate::error::Reason;
+use crate::permissions::RoleMap;
+use crate::request::{CredentialSource, Found, RequestParts};
+use crate::revocation::{RevocationStore, TokenRef};
+
+/// What a built backend knows; see [`super::JwtConfig`] for each setting.
+pub(crate) struct Settings {
+    pub keys: Vec<JwtKey>,
+    /// Whether keys are chosen by `kid` (every key has one) rather than by `alg`.
+    pub kid_mode: bool,
+    pub sources: Vec<CredentialSource>,
+    pub issuer: Option<String>,
+    pub audiences: Vec<String>,
+    pub leeway: u64,
+    pub require_exp: bool,
+    pub access_ttl: u64,
+    pub refresh_ttl: u64,
+    pub permissions_in_tokens: bool,
+    pub roles: Option<RoleMap>,
+    pub revocation: Option<Arc<dyn RevocationStore>>,
+    /// The name the backend is registered under (recorded in contexts).
+    pub name: Arc<str>,
+    pub cache: Option<TokenCache>,
+    /// Roles and permissions of verified tokens, each distinct set built once.
+    pub grants: GrantsCache,
+}
+
+/// Which kind of token a verification expects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// An access token: `token_type` absent (tokens minted elsewhere) or `"access"`.
+    Access,
+    /// A refresh token: `token_type` must be `"refresh"`.
+    Refresh,
+}
+
+/// The built JWT backend: verifies tokens, checks revocation, issues tokens.
+pub struct JwtBackend {
+    pub(crate) s: Settings,
+}
+
+impl fmt::Debug for JwtBackend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwtBackend")
+            .field("keys", &self.s.keys)
+            .field("sources", &self.s.sources)
+            .field("issuer", &self.s.issuer)
+            .field("audiences", &self.s.audiences)
+            .field("leeway", &self.s.leeway)
+            .field("require_exp", &self.s.require_exp)
+            .field("revocation", &self.s.revocation.as_ref().map(|r| r.name()))
+            .finish_non_exhaustive()
+    }
+}
+
+impl JwtBackend {
+    /// The revocation store, if any.
+    pub fn revocation(&self) -> Option<&Arc<dyn RevocationStore>> {
+        self.s.revocation.as_ref()
+    }
+
+    /// Lifetime of issued access tokens, in seconds.
+    pub fn access_ttl(&self) -> u64 {
+        self.s.access_ttl
+    }
+
+    /// Lifetime of issued refresh tokens, in seconds.
+    pub fn refresh_ttl(&self) -> u64 {
+        self.s.refresh_ttl
+    }
+
+    /// Where tokens are read from, in order.
+    pub fn sources(&self) -> &[CredentialSource] {
+        &self.s.sources
+    }
+
+    pub(crate) fn set_name(&mut self, name: &Arc<str>) {
+        self.s.name = name.clone();
+    }
+
+    /// Verifies an access token (signature and claims, not revocation) into a context,
+    /// answering from the verified-token cache when the same token was verified before.
+    pub fn verify(&self, token: &str) -> Result<AuthContext, Reason> {
+        let Some(cache) = &self.s.cache else {
+            return self.verify_kind(token, TokenKind::Access);
+        };
+        let now = crate::time::now();
+        let digest = TokenCache::digest(token);
+        if let Some(ctx) = cache.get(&digest, now) {
+            return Ok(ctx);
+        }
+        let ctx = self.verify_kind(token, TokenKind::Access)?;
+        let exp = ctx.token().and_then(|t| t.exp);
+        cache.insert(
+            digest,
+            &ctx,
+            exp.map(|e| e.saturating_add(self.s.leeway)),
+            now,
+        );
+        Ok(ctx)
+    }
+
+    /// Asks the revocation store about a verified context.
+    ///
+    /// `Err` holds the outcome to report: [`Reason::Revoked`] or the store's failure.
+    pub async fn check_revocation(&self, ctx: &AuthContext) -> Result<(), Outcome> {
+        let Some(store) = &self.s.revocation else {
+            return Ok(());
+        };
+        let token = ctx.token();
+        let t = TokenRef {
+            jti: token.and_then(|t| t.jti.as_deref()),
+            user_id: ctx.user_id(),
+            issued_at: token.and_then(|t| t.iat),
+            family: token.and_then(|t| t.family.as_deref()),
+        };
+        match store.is_revoked(t).await {
+            Ok(false) => Ok(()),
+            Ok(true) => Err(Outcome::Rejected(Reason::Revoked)),
+            Err(e) => Err(Outcome::Unavailable(e.to_string())),
+        }
+    }
+
+    /// Authenticates a request: finds the token, verifies it, checks revocation.
+    pub async fn authenticate(&self, req: &dyn RequestParts) -> Outcome {
+        let Some(found) = self
+            .s
+            .sources
+            .iter()
+            .map(|s| s.find(req))
+            .find(|f| *f != Found::Nothing)
+        else {
+            return Outcome::NoCredentials;
+        };
+        let Found::Value(token) = found else {
+            return Outcome::Rejected(Reason::Malformed("empty or non-UTF-8 credential"));
+        };
+        let ctx = match self.verify(token) {
+            Ok(ctx) => ctx,
+            Err(reason) => return Outcome::Rejected(reason),
+        };
+        match self.check_revocation(&ctx).await {
+            Ok(()) => Outcome::Authenticated(ctx),
+            Err(outcome) => outcome,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::jwt::{JwtConfig, TokenOptions};
+    use crate::AuthContext;
+
+    fn token(jwt: &super::JwtBackend, user: &str) -> String {
+        let ctx = AuthContext::builder(user).build();
+        jwt.issue_for_context(&ctx, TokenOptions::access())
+            .unwrap()
+            .token
+    }
+
+    #[test]
+    fn the_cache_keeps_verified_tokens_up_to_its_capacity() {
+        const SECRET: &[u8] = b"a-test-secret-that-is-long-enough-for-hs256";
+        let jwt = JwtConfig::hs256(SECRET).build(None, None).unwrap();
+        let cache = jwt.s.cache.as_ref().unwrap();
+        let t = token(&jwt, "1");
+        assert!(jwt.verify("not.a.token").is_err());
+        assert_eq!(cache.len(), 0, "a refused token never enters");
+        jwt.verify(&t).unwrap();
+        jwt.verify(&t).unwrap();
+        assert_eq!(cache.len(), 1, "verified once, remembered once");
+
+        let small = JwtConfig::hs256(SECRET)
+            .cache_capacity(16)
+            .build(None, None)
+            .unwrap();
+        for i in 0..200 {
+            small.verify(&token(&small, &i.to_string())).unwrap();
+        }
+        let len = small.s.cache.as_ref().unwrap().len();
+        assert!(len <= 16, "capacity respected: {len}");
+
+        let off = JwtConfig::hs256(SECRET)
+            .no_cache()
+            .build(None, None)
+            .unwrap();
+        assert!(off.s.cache.is_none());
+        assert!(off.verify(&t).is_ok());
+    }
+}

@@ -1,0 +1,37 @@
+//! The one rule for the names a configuration and the macros accept: permissions, roles and
+//! backend names. This file depends on nothing, so that `auth-macros` applies the same rule at
+//! compile time (it includes this file) as `auth-core` at run time.
+
+/// Why `value` is not a valid name, if it is not. Names are dotted segments, each non-empty
+/// and made of ASCII letters, digits, `_`, `-` and `:`. With `wildcards` (permissions), the
+/// last segment may be `*`, and `*` alone grants everything.
+pub fn invalid_name(value: &str, wildcards: bool) -> Option<&'static str> {
+    if value.is_empty() {
+        return Some("it is empty");
+    }
+    if wildcards && value == "*" {
+        return None;
+    }
+    let mut segments = value.split('.').peekable();
+    while let Some(seg) = segments.next() {
+        if seg.is_empty() {
+            return Some("it has an empty segment (check for a leading, trailing or doubled `.`)");
+        }
+        if seg == "*" {
+            if !wildcards {
+                return Some("only permissions can be wildcards");
+            }
+            if segments.peek().is_some() {
+                return Some("a wildcard `*` may only be the last segment");
+            }
+            continue;
+        }
+        if !seg
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b':'))
+        {
+            return Some("segments may hold only ASCII letters, digits, `_`, `-` and `:`");
+        }
+    }
+    None
+}
