@@ -181,12 +181,13 @@ fn report(
         AuthError::Unavailable(why) => {
             tracing::warn!(route, path = req.path(), outcome = "unavailable", reason = %why)
         }
-        AuthError::Unauthenticated(reason) => {
+        AuthError::Unauthenticated(reason) if refusal_log::admit() => {
             tracing::info!(route, path = req.path(), outcome = "unauthenticated", reason = %reason)
         }
-        other => {
-            tracing::info!(route, path = req.path(), outcome = "forbidden", reason = %other)
+        AuthError::Forbidden(_) if refusal_log::admit() => {
+            tracing::info!(route, path = req.path(), outcome = "forbidden", reason = %error)
         }
+        _ => {}
     }
     Err(failure(cfg, req, error))
 }
@@ -198,4 +199,45 @@ pub(crate) fn failure(cfg: &AuthConfig, req: &HttpRequest, error: AuthError) -> 
         cfg.inner.realm.clone(),
         cfg.inner.error_handler.clone().map(|h| (h, req.clone())),
     )
+}
+
+/// Refusals (401, 403) are logged at INFO, at most [`refusal_log::PER_SECOND`] a second: a flood
+/// of garbage credentials must not become a flood of log lines. Those left out are counted, and
+/// the count is logged once the next second begins.
+mod refusal_log {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::{SystemTime, UNIX_EPOCH};
+
+    pub(super) const PER_SECOND: u64 = 20;
+
+    static SECOND: AtomicU64 = AtomicU64::new(0);
+    static LOGGED: AtomicU64 = AtomicU64::new(0);
+    static LEFT_OUT: AtomicU64 = AtomicU64::new(0);
+
+    /// Whether this refusal may be logged.
+    pub(super) fn admit() -> bool {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let second = SECOND.load(Ordering::Relaxed);
+        if second != now
+            && SECOND
+                .compare_exchange(second, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            LOGGED.store(0, Ordering::Relaxed);
+            let left_out = LEFT_OUT.swap(0, Ordering::Relaxed);
+            if left_out > 0 {
+                tracing::info!(
+                    left_out,
+                    "refused requests not logged: more than {PER_SECOND} a second"
+                );
+            }
+        }
+        if LOGGED.fetch_add(1, Ordering::Relaxed) < PER_SECOND {
+            return true;
+        }
+        LEFT_OUT.fetch_add(1, Ordering::Relaxed);
+        false
+    }
 }

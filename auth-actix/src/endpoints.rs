@@ -20,7 +20,7 @@
 //! use actix_web::{App, HttpServer};
 //! use auth_actix::prelude::*;
 //! use auth_actix::endpoints::{AuthEndpoints, CredentialsVerifier};
-//! use auth_actix::core::password::verify_user_password;
+//! use auth_actix::core::password::verify_user_password_async;
 //!
 //! #[derive(AuthUser, Clone)]
 //! struct User { id: i64, username: String, password_hash: String }
@@ -32,7 +32,9 @@
 //!     async fn verify(&self, username: &str, password: &str) -> Result<Option<User>, UserLoadError> {
 //!         let user = self.0.iter().find(|u| u.username == username);
 //!         // Same Argon2 work whether the user exists or not: names cannot be probed by timing.
-//!         let ok = verify_user_password(user.map(|u| u.password_hash.as_str()), password);
+//!         // It runs off the worker threads, a few at a time.
+//!         let hash = user.map(|u| u.password_hash.clone());
+//!         let ok = verify_user_password_async(hash, password.to_owned()).await;
 //!         Ok(user.filter(|_| ok).cloned())
 //!     }
 //! }
@@ -50,6 +52,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
+use actix_web::error::{InternalError, JsonPayloadError};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use auth_core::jwt::{JwtBackend, TokenPair};
@@ -69,8 +72,9 @@ pub trait CredentialsVerifier: Send + Sync + 'static {
     type User: AuthUser;
 
     /// `Ok(Some(user))` when the credentials are right, `Ok(None)` when not (401), `Err` when
-    /// the user store cannot answer (503). Use [`auth_core::password::verify_user_password`] so
-    /// that unknown users cost the same time as wrong passwords.
+    /// the user store cannot answer (503). Use
+    /// [`auth_core::password::verify_user_password_async`]: unknown users cost the same time as
+    /// wrong passwords, and the hashing runs off the threads that serve requests.
     fn verify(
         &self,
         username: &str,
@@ -229,6 +233,7 @@ impl<V: CredentialsVerifier> AuthEndpoints<V> {
     pub fn scope(&self, path: &str) -> actix_web::Scope {
         let (login, refresh, logout) = (self.clone(), self.clone(), self.clone());
         web::scope(path)
+            .app_data(web::JsonConfig::default().error_handler(bad_body))
             .route(
                 "/token",
                 web::post().to(move |req: HttpRequest, body: web::Json<Login>| {
@@ -382,6 +387,29 @@ impl<V: CredentialsVerifier> AuthEndpoints<V> {
         }
         Ok(res.finish())
     }
+}
+
+/// A body that is not the JSON an endpoint takes: 400 (413 when too large) with the library's
+/// error body, saying what is expected. serde's wording (which may quote the body, a password
+/// included) goes neither to the client nor to the log.
+fn bad_body(err: JsonPayloadError, req: &HttpRequest) -> actix_web::Error {
+    let status = match err {
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            StatusCode::PAYLOAD_TOO_LARGE
+        }
+        _ => StatusCode::BAD_REQUEST,
+    };
+    let expected = if req.path().ends_with("/token") {
+        r#"{"username": "...", "password": "..."}"#
+    } else {
+        r#"{"refresh_token": "..."}"#
+    };
+    let body = serde_json::json!({
+        "error": "bad_request",
+        "detail": format!("expected a JSON body like {expected}"),
+    });
+    let response = HttpResponse::build(status).json(body);
+    InternalError::from_response("malformed request body", response).into()
 }
 
 async fn logout_all(req: HttpRequest, ctx: AuthContext) -> Result<HttpResponse, AuthFailure> {

@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use actix_web::body::EitherBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
-use actix_web::http::{header, Method};
 use actix_web::Error;
 use auth_core::Policy;
 
@@ -19,8 +18,13 @@ use crate::decide::{self, BackendList};
 /// `RequireAuth::defaults()` uses the configuration's default backends and default guard;
 /// [`RequireAuth::backends`] and [`RequireAuth::guard`] set them for this scope. Routes inside
 /// may narrow further with their own `#[auth]`/`#[guard]` (they reuse the middleware's
-/// authentication when they name the same backends). CORS preflight requests (`OPTIONS` with
-/// `Access-Control-Request-Method`) pass unchallenged.
+/// authentication when they name the same backends).
+///
+/// Every request is authenticated, CORS preflights (`OPTIONS` with
+/// `Access-Control-Request-Method`) included: a handler registered for any method under the
+/// scope must never run unauthenticated. Let `actix-cors` answer preflights before they reach
+/// this middleware: wrap the scope (or the app) with `Cors` *after* `RequireAuth`, so that it
+/// runs first.
 ///
 /// ```
 /// use actix_web::{web, App};
@@ -89,13 +93,6 @@ pub struct RequireAuthService<S> {
     policy: Option<Arc<Policy>>,
 }
 
-fn is_preflight(req: &ServiceRequest) -> bool {
-    req.method() == Method::OPTIONS
-        && req
-            .headers()
-            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
-}
-
 impl<S, B> Service<ServiceRequest> for RequireAuthService<S>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
@@ -112,12 +109,6 @@ where
         let list = self.list.clone();
         let policy = self.policy.clone();
         Box::pin(async move {
-            if is_preflight(&req) {
-                return service
-                    .call(req)
-                    .await
-                    .map(ServiceResponse::map_into_left_body);
-            }
             // Borrowed, not cloned: routing inside the scope needs the request to be unique.
             let admitted = decide::admit(req.request(), "<scope>", &list, policy.as_deref()).await;
             match admitted {

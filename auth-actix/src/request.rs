@@ -27,6 +27,10 @@ impl RequestParts for ActixRequest<'_> {
         value.map(|v| v.as_bytes())
     }
 
+    fn header_count(&self, name: &str) -> usize {
+        self.0.headers().get_all(name).count()
+    }
+
     fn method(&self) -> &str {
         self.0.method().as_str()
     }

@@ -117,9 +117,13 @@ impl ResponseError for AuthFailure {
         let (error, detail) = match &self.0.error {
             AuthError::Unauthenticated(reason) => {
                 detail = reason.to_string();
-                // RFC 6750 §3.1: no error code when the request had no credentials at all.
-                let code =
-                    (!matches!(reason, Reason::MissingCredentials)).then_some("invalid_token");
+                // RFC 6750 §3.1: no error code when the request had no credentials at all, and
+                // `invalid_request` for a request that is malformed rather than its token.
+                let code = match reason {
+                    Reason::MissingCredentials => None,
+                    Reason::RepeatedHeader => Some("invalid_request"),
+                    _ => Some("invalid_token"),
+                };
                 if let Some(h) = challenge(&self.0.realm, code.map(|c| (c, detail.as_str()))) {
                     res.insert_header((header::WWW_AUTHENTICATE, h));
                 }

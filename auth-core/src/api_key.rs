@@ -279,6 +279,7 @@ impl ApiKeyBackend {
         match self.source.find(req) {
             Found::Nothing => Outcome::NoCredentials,
             Found::Malformed => Outcome::Rejected(Reason::InvalidApiKey),
+            Found::Repeated => Outcome::Rejected(Reason::RepeatedHeader),
             Found::Value(key) => match self.lookup(key) {
                 Some(ctx) => Outcome::Authenticated(ctx.clone()),
                 None => Outcome::Rejected(Reason::InvalidApiKey),

@@ -130,6 +130,8 @@ impl Backends {
     /// - A store failure makes the result [`AuthError::Unavailable`] unless a later backend
     ///   authenticates on its own.
     /// - A name that is not registered is [`AuthError::Misconfigured`]: never an allow.
+    /// - A credential header that appears more than once refuses the request at once
+    ///   ([`Reason::RepeatedHeader`]), whatever the backends after it would find.
     ///
     /// With the built-in backends and a store that answers from memory, the future is ready
     /// the first time it is polled.
@@ -148,6 +150,11 @@ impl Backends {
             match backend.authenticate(req).await {
                 Outcome::NoCredentials => {}
                 Outcome::Authenticated(ctx) => return Ok(ctx.with_backend(name)),
+                // Another backend must not authenticate a request whose credentials are
+                // ambiguous: a proxy in front may have read the other copy.
+                Outcome::Rejected(Reason::RepeatedHeader) => {
+                    return Err(AuthError::Unauthenticated(Reason::RepeatedHeader))
+                }
                 Outcome::Rejected(r) => {
                     if r.rank() > best.rank() {
                         best = r;

@@ -19,6 +19,9 @@ pub struct TokenInfo {
     pub exp: Option<u64>,
     /// Issue time (`iat`), seconds since the Unix epoch.
     pub iat: Option<u64>,
+    /// Issue time in milliseconds since the Unix epoch: the token's `iat_ms` (tokens of this
+    /// library), else the end of its `iat` second. Logout-everywhere stamps are compared with it.
+    pub issued_at_ms: Option<u64>,
     /// `token_type` (`"access"`, `"refresh"`), if present.
     pub token_type: Option<Box<str>>,
     /// The refresh-token family (`fam`), if present.

@@ -136,6 +136,9 @@ pub enum Reason {
     WrongTokenType,
     /// The API key is not known.
     InvalidApiKey,
+    /// A credential header appears more than once: the request is ambiguous and refused,
+    /// whatever the other backends find.
+    RepeatedHeader,
     /// A custom backend's reason.
     Other(Cow<'static, str>),
 }
@@ -168,6 +171,7 @@ impl Reason {
             Reason::Revoked => "revoked",
             Reason::WrongTokenType => "wrong_token_type",
             Reason::InvalidApiKey => "invalid_api_key",
+            Reason::RepeatedHeader => "repeated_header",
             Reason::Other(_) => "rejected",
         }
     }
@@ -191,6 +195,7 @@ impl fmt::Display for Reason {
             Reason::Revoked => f.write_str("token revoked"),
             Reason::WrongTokenType => f.write_str("wrong token type"),
             Reason::InvalidApiKey => f.write_str("invalid API key"),
+            Reason::RepeatedHeader => f.write_str("a credential header appears more than once"),
             Reason::Other(r) => f.write_str(r),
         }
     }

@@ -1,6 +1,10 @@
 //! Password hashing with Argon2id (the `argon2` crate's recommended defaults), for the login
 //! endpoint's credentials verifier.
 //!
+//! Argon2 is deliberately slow (tens of milliseconds of CPU). On a server, check passwords with
+//! [`verify_user_password_async`]: it runs the hash on tokio's blocking threads, a few at a time,
+//! so that a flood of login attempts cannot stall the threads that serve every other request.
+//!
 //! ```
 //! use auth_core::password::{hash_password, verify_password, verify_user_password};
 //! let hash = hash_password("correct horse battery staple").unwrap();
@@ -11,6 +15,9 @@
 //! ```
 
 use std::sync::OnceLock;
+
+use tokio::sync::Semaphore;
+use zeroize::Zeroizing;
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -61,4 +68,29 @@ pub fn verify_user_password(hash: Option<&str>, password: &str) -> bool {
             false
         }
     }
+}
+
+/// How many passwords are hashed at once by [`verify_user_password_async`]: half the cores (at
+/// least one), so that the other half keeps serving requests during a flood of logins.
+fn hashing_slots() -> &'static Semaphore {
+    static SLOTS: OnceLock<Semaphore> = OnceLock::new();
+    SLOTS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Semaphore::new((cores / 2).max(1))
+    })
+}
+
+/// [`verify_user_password`] off the async worker threads: the Argon2 work runs on tokio's
+/// blocking threads, at most half the cores' worth at once; callers beyond that wait their turn
+/// without holding a thread. Needs a tokio runtime (actix-web and tonic run on one).
+///
+/// The password is wiped from memory once checked. `false` when the check could not run.
+pub async fn verify_user_password_async(hash: Option<String>, password: String) -> bool {
+    let password = Zeroizing::new(password);
+    let Ok(_slot) = hashing_slots().acquire().await else {
+        return false;
+    };
+    tokio::task::spawn_blocking(move || verify_user_password(hash.as_deref(), &password))
+        .await
+        .unwrap_or(false)
 }

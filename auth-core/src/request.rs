@@ -9,6 +9,11 @@ use crate::error::ConfigError;
 pub trait RequestParts {
     /// The first value of the header `name` (given in lowercase), as bytes.
     fn header(&self, name: &str) -> Option<&[u8]>;
+    /// How many times the header `name` (given in lowercase) appears. A credential header
+    /// that appears more than once makes the request ambiguous, and it is refused.
+    fn header_count(&self, name: &str) -> usize {
+        usize::from(self.header(name).is_some())
+    }
     /// The request method (`"GET"`, ...).
     fn method(&self) -> &str;
     /// The request path.
@@ -79,6 +84,8 @@ pub(crate) enum Found<'a> {
     Value(&'a str),
     /// Something is there but unusable: empty after the scheme, or not UTF-8.
     Malformed,
+    /// The header appears more than once: which one counts is ambiguous.
+    Repeated,
 }
 
 impl CredentialSource {
@@ -136,6 +143,11 @@ impl CredentialSource {
                 let Some(raw) = req.header(name) else {
                     return Found::Nothing;
                 };
+                // A proxy in front may read another copy than this one: refuse, whatever the
+                // copies hold (RFC 9110 makes `Authorization` a singleton field).
+                if req.header_count(name) > 1 {
+                    return Found::Repeated;
+                }
                 // ASCII whitespace only: optional whitespace around a field value is SP or HTAB
                 // (RFC 9110, 5.6.3), and a parsed value holds no CR or LF.
                 let value = raw.trim_ascii();
@@ -220,6 +232,9 @@ impl RequestParts for SimpleRequest {
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_slice())
     }
+    fn header_count(&self, name: &str) -> usize {
+        self.headers.iter().filter(|(n, _)| n == name).count()
+    }
     fn method(&self) -> &str {
         &self.method
     }
@@ -260,6 +275,11 @@ mod tests {
         assert_eq!(src.find(&req), Found::Nothing);
         let req = SimpleRequest::new("GET", "/").header("Authorization", b"Bearer \xffa ");
         assert_eq!(src.find(&req), Found::Malformed);
+        // Twice, even with one valid copy: ambiguous.
+        let req = SimpleRequest::new("GET", "/")
+            .header("Authorization", "Bearer abc")
+            .header("Authorization", "Bearer xyz");
+        assert_eq!(src.find(&req), Found::Repeated);
     }
 
     #[test]

@@ -796,7 +796,7 @@ async fn revoked_tokens_are_refused() {
         Outcome::Authenticated(_)
     ));
     store
-        .revoke_token(&issued.jti, issued.expires_at)
+        .revoke_token(&issued.jti, "1", issued.expires_at)
         .await
         .unwrap();
     assert!(matches!(
@@ -810,7 +810,7 @@ async fn revoked_tokens_are_refused() {
     let req2 =
         SimpleRequest::new("GET", "/").header("Authorization", format!("Bearer {}", other.token));
     store
-        .revoke_user_before("2", other.issued_at + 1, other.expires_at)
+        .revoke_user_before("2", (other.issued_at + 1) * 1000, other.expires_at)
         .await
         .unwrap();
     assert!(matches!(
@@ -905,7 +905,7 @@ async fn verified_token_cache() {
         Outcome::Authenticated(_)
     ));
     store
-        .revoke_token(&issued.jti, issued.expires_at)
+        .revoke_token(&issued.jti, "1", issued.expires_at)
         .await
         .unwrap();
     assert!(matches!(

@@ -1,12 +1,14 @@
-//! Helpers shared by the integration tests: service URLs and a TCP proxy that can be switched
-//! off to make a real service unreachable (a "closed port") and on again.
+//! Helpers shared by the integration tests: service URLs, a TCP proxy that can make a real
+//! service unreachable (a "closed port"), or silent (a half-open link), and on again, a minimal
+//! HTTP/1.1 client for servers bound on loopback, and the process's memory.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use tokio::io::copy_bidirectional;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
@@ -52,6 +54,7 @@ pub struct Proxy {
     /// The address clients connect to.
     pub addr: String,
     enabled: Arc<AtomicBool>,
+    silent: Arc<AtomicBool>,
     conns: Arc<Mutex<Vec<JoinHandle<()>>>>,
     accept: JoinHandle<()>,
 }
@@ -62,20 +65,24 @@ impl Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
         let addr = listener.local_addr().expect("proxy addr").to_string();
         let enabled = Arc::new(AtomicBool::new(true));
+        let silent = Arc::new(AtomicBool::new(false));
         let conns: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
         let target = target.to_owned();
-        let (en, cs) = (enabled.clone(), conns.clone());
+        let (en, si, cs) = (enabled.clone(), silent.clone(), conns.clone());
         let accept = tokio::spawn(async move {
-            while let Ok((mut inbound, _)) = listener.accept().await {
+            while let Ok((inbound, _)) = listener.accept().await {
                 if !en.load(Ordering::SeqCst) {
                     drop(inbound); // refused: the client sees the connection closed at once
                     continue;
                 }
-                let target = target.clone();
+                let (target, si) = (target.clone(), si.clone());
                 let h = tokio::spawn(async move {
-                    if let Ok(mut outbound) = TcpStream::connect(&target).await {
-                        let _ = copy_bidirectional(&mut inbound, &mut outbound).await;
-                    }
+                    let Ok(outbound) = TcpStream::connect(&target).await else {
+                        return;
+                    };
+                    let (in_r, in_w) = inbound.into_split();
+                    let (out_r, out_w) = outbound.into_split();
+                    tokio::join!(pump(in_r, out_w, si.clone()), pump(out_r, in_w, si));
                 });
                 cs.lock().expect("lock").push(h);
             }
@@ -83,9 +90,16 @@ impl Proxy {
         Proxy {
             addr,
             enabled,
+            silent,
             conns,
             accept,
         }
+    }
+
+    /// Stops forwarding bytes without closing anything, the way a half-open link behaves (a
+    /// NAT timeout, a failover): both sides keep their sockets and hear nothing.
+    pub fn silence(&self) {
+        self.silent.store(true, Ordering::SeqCst);
     }
 
     /// Cuts every connection and refuses new ones.
@@ -99,6 +113,24 @@ impl Proxy {
     /// Forwards again.
     pub fn enable(&self) {
         self.enabled.store(true, Ordering::SeqCst);
+        self.silent.store(false, Ordering::SeqCst);
+    }
+}
+
+/// Copies `from` to `to`, dropping what it reads while `silent`.
+async fn pump(mut from: OwnedReadHalf, mut to: OwnedWriteHalf, silent: Arc<AtomicBool>) {
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let n = match from.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        if silent.load(Ordering::SeqCst) {
+            continue;
+        }
+        if to.write_all(&buf[..n]).await.is_err() {
+            return;
+        }
     }
 }
 
@@ -114,4 +146,45 @@ pub fn now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+}
+
+/// One HTTP/1.1 request to a server on loopback: `(status, body)`. `headers` are sent as
+/// given, so that tests can send what a well-behaved client would not (a header twice, say).
+pub async fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr)
+        .await
+        .expect("connect to the server");
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        req.push_str(&format!("{name}: {value}\r\n"));
+    }
+    req.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+    stream.write_all(req.as_bytes()).await.expect("send");
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.expect("receive");
+    let answer = String::from_utf8_lossy(&answer);
+    let status = answer
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = answer.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    (status, body.to_owned())
+}
+
+/// The resident memory of this process, in KiB.
+pub fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("VmRSS:"))?;
+            line.split_whitespace().nth(1)?.parse().ok()
+        })
+        .unwrap_or(0)
 }

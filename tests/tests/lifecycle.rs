@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::{get, test, App};
-use auth_actix::core::password::{hash_password, verify_user_password};
+use auth_actix::core::password::{hash_password, verify_user_password_async};
 use auth_actix::endpoints::{AuthEndpoints, CookieSettings, CredentialsVerifier, TokenResponse};
 use auth_actix::prelude::*;
 use auth_actix::test::TestRequestExt;
@@ -33,7 +33,8 @@ impl CredentialsVerifier for Users {
     type User = User;
     async fn verify(&self, username: &str, password: &str) -> Result<Option<User>, UserLoadError> {
         let user = self.0.iter().find(|u| u.username == username);
-        let ok = verify_user_password(user.map(|u| u.password_hash.as_str()), password);
+        let hash = user.map(|u| u.password_hash.clone());
+        let ok = verify_user_password_async(hash, password.to_owned()).await;
         Ok(user.filter(|_| ok).cloned())
     }
 }
@@ -53,9 +54,11 @@ async fn articles(ctx: AuthContext) -> String {
     ctx.user_id().to_owned()
 }
 
+/// These tests check strict one-time use of refresh tokens: the retry window (a used token
+/// presented again within seconds is a client's retry) is off; `fail_closed.rs` tests it.
 fn config(jwt: JwtConfig, store: Option<std::sync::Arc<dyn RevocationStore>>) -> AuthConfig {
     let mut b = AuthConfig::builder()
-        .jwt(jwt)
+        .jwt(jwt.refresh_retry_secs(0))
         .roles(RoleMap::new().grant("editor", ["articles.*"]));
     if let Some(s) = store {
         b = b.revocation_arc(s);
@@ -566,14 +569,29 @@ impl RevocationStore for Counting {
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.inner.is_revoked(t)
     }
-    fn revoke_token<'a>(&'a self, jti: &'a str, exp: u64) -> auth_actix::StoreFuture<'a, ()> {
-        self.inner.revoke_token(jti, exp)
+    fn revoke_token<'a>(
+        &'a self,
+        jti: &'a str,
+        user: &'a str,
+        exp: u64,
+    ) -> auth_actix::StoreFuture<'a, ()> {
+        self.inner.revoke_token(jti, user, exp)
     }
-    fn consume<'a>(&'a self, jti: &'a str, exp: u64) -> auth_actix::StoreFuture<'a, bool> {
-        self.inner.consume(jti, exp)
+    fn consume<'a>(
+        &'a self,
+        jti: &'a str,
+        user: &'a str,
+        exp: u64,
+    ) -> auth_actix::StoreFuture<'a, Option<u64>> {
+        self.inner.consume(jti, user, exp)
     }
-    fn revoke_family<'a>(&'a self, f: &'a str, exp: u64) -> auth_actix::StoreFuture<'a, ()> {
-        self.inner.revoke_family(f, exp)
+    fn revoke_family<'a>(
+        &'a self,
+        f: &'a str,
+        user: &'a str,
+        exp: u64,
+    ) -> auth_actix::StoreFuture<'a, ()> {
+        self.inner.revoke_family(f, user, exp)
     }
     fn revoke_user_before<'a>(
         &'a self,

@@ -18,7 +18,7 @@ fn t<'a>(
     TokenRef {
         jti,
         user_id: user,
-        issued_at: iat,
+        issued_at_ms: iat,
         family: fam,
     }
 }
@@ -41,7 +41,7 @@ async fn exercise(store: &dyn RevocationStore) {
             .unwrap(),
         "{name}: fresh token"
     );
-    store.revoke_token(&jti, n + 60).await.unwrap();
+    store.revoke_token(&jti, "u", n + 60).await.unwrap();
     assert!(
         store
             .is_revoked(t(Some(&jti), &user, Some(n), None))
@@ -58,13 +58,15 @@ async fn exercise(store: &dyn RevocationStore) {
     );
 
     let r = unique("refresh");
-    assert!(
-        store.consume(&r, n + 60).await.unwrap(),
+    assert_eq!(
+        store.consume(&r, "u", n + 60).await.unwrap(),
+        None,
         "{name}: first use"
     );
+    let used = store.consume(&r, "u", n + 60).await.unwrap();
     assert!(
-        !store.consume(&r, n + 60).await.unwrap(),
-        "{name}: second use is reuse"
+        used.is_some_and(|t| t + 5 >= n && t <= now()),
+        "{name}: second use, told when the first was: {used:?}"
     );
     assert!(
         store
@@ -74,7 +76,7 @@ async fn exercise(store: &dyn RevocationStore) {
         "{name}: consumed = revoked"
     );
 
-    store.revoke_family(&fam, n + 60).await.unwrap();
+    store.revoke_family(&fam, "u", n + 60).await.unwrap();
     assert!(
         store
             .is_revoked(t(Some(&other), &user, Some(n), Some(&fam)))
@@ -113,7 +115,7 @@ async fn exercise(store: &dyn RevocationStore) {
 
     // Entries expire with their tokens.
     let short = unique("short");
-    store.revoke_token(&short, now() + 1).await.unwrap();
+    store.revoke_token(&short, "u", now() + 1).await.unwrap();
     assert!(
         store
             .is_revoked(t(Some(&short), &user, None, None))
@@ -160,7 +162,7 @@ async fn redis_store_before_sync_queries_redis_directly() {
         .start();
     assert!(a.wait_synced(Duration::from_secs(5)).await);
     let jti = unique("j");
-    a.revoke_token(&jti, now() + 60).await.unwrap();
+    a.revoke_token(&jti, "u", now() + 60).await.unwrap();
     // A new instance answers correctly before and after its resync.
     let b = RedisRevocation::new(&redis_url())
         .unwrap()
@@ -191,7 +193,7 @@ async fn redis_instances_see_each_others_revocations_within_a_second() {
     );
     let jti = unique("j");
     assert!(!b.is_revoked(t(Some(&jti), "u", None, None)).await.unwrap());
-    a.revoke_token(&jti, now() + 60).await.unwrap();
+    a.revoke_token(&jti, "u", now() + 60).await.unwrap();
     let start = Instant::now();
     while !b.is_revoked(t(Some(&jti), "u", None, None)).await.unwrap() {
         assert!(
@@ -238,7 +240,7 @@ async fn redis_unreachable_fails_closed_within_the_timeout_and_recovers() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert!(
-        store.revoke_token(&jti, now() + 60).await.is_err(),
+        store.revoke_token(&jti, "u", now() + 60).await.is_err(),
         "writes fail too"
     );
     proxy.enable();
@@ -266,7 +268,7 @@ async fn sqlite_file_store() {
     exercise(&store).await;
     // The file persists: a new store sees what the first wrote.
     let jti = unique("persist");
-    store.revoke_token(&jti, now() + 60).await.unwrap();
+    store.revoke_token(&jti, "u", now() + 60).await.unwrap();
     drop(store);
     let again = SqlRevocation::connect(&format!("sqlite://{}?mode=rwc", path.display()))
         .await
@@ -290,7 +292,7 @@ async fn postgres_store() {
     exercise(&store).await;
     // Expired rows are purged.
     let old = unique("old");
-    store.revoke_token(&old, now() - 10).await.unwrap();
+    store.revoke_token(&old, "u", now() - 10).await.unwrap();
     assert!(store.purge().await.unwrap() >= 1);
 }
 

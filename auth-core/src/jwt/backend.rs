@@ -26,6 +26,8 @@ pub(crate) struct Settings {
     pub access_ttl: u64,
     pub refresh_ttl: u64,
     pub permissions_in_tokens: bool,
+    /// Seconds after a refresh token's first use during which it may be presented again.
+    pub refresh_retry: u64,
     pub roles: Option<RoleMap>,
     pub revocation: Option<Arc<dyn RevocationStore>>,
     /// The name the backend is registered under (recorded in contexts).
@@ -121,7 +123,7 @@ impl JwtBackend {
         let t = TokenRef {
             jti: token.and_then(|t| t.jti.as_deref()),
             user_id: ctx.user_id(),
-            issued_at: token.and_then(|t| t.iat),
+            issued_at_ms: token.and_then(|t| t.issued_at_ms),
             family: token.and_then(|t| t.family.as_deref()),
         };
         match store.is_revoked(t).await {
@@ -142,8 +144,12 @@ impl JwtBackend {
         else {
             return Outcome::NoCredentials;
         };
-        let Found::Value(token) = found else {
-            return Outcome::Rejected(Reason::Malformed("empty or non-UTF-8 credential"));
+        let token = match found {
+            Found::Value(token) => token,
+            Found::Repeated => return Outcome::Rejected(Reason::RepeatedHeader),
+            Found::Nothing | Found::Malformed => {
+                return Outcome::Rejected(Reason::Malformed("empty or non-UTF-8 credential"))
+            }
         };
         let ctx = match self.verify(token) {
             Ok(ctx) => ctx,

@@ -37,6 +37,7 @@ pub struct JwtConfig {
     pub(crate) access_ttl: u64,
     pub(crate) refresh_ttl: u64,
     pub(crate) permissions_in_tokens: bool,
+    pub(crate) refresh_retry: u64,
     pub(crate) cache_capacity: usize,
     pub(crate) cache_ttl: u64,
 }
@@ -75,6 +76,7 @@ impl JwtConfig {
             access_ttl: 15 * 60,
             refresh_ttl: 7 * 24 * 3600,
             permissions_in_tokens: false,
+            refresh_retry: 10,
             cache_capacity: 10_000,
             cache_ttl: 300,
         }
@@ -158,6 +160,19 @@ impl JwtConfig {
     /// Lifetime of issued refresh tokens, in seconds (default 7 days).
     pub fn refresh_ttl_secs(mut self, secs: u64) -> Self {
         self.refresh_ttl = secs;
+        self
+    }
+
+    /// How long after a refresh token's first use it may be presented again and answered with a
+    /// new pair rather than treated as reuse (default 10 seconds; 0 turns retries off).
+    ///
+    /// A client retries when its refresh was answered 503 (the store timed out, though its write
+    /// may have landed) or its answer was lost. Within this window the retry gets a new pair in
+    /// the same family and nothing is revoked; after it, presenting a used token is reuse and
+    /// revokes the family. The window is also how long a stolen refresh token could be used
+    /// alongside its owner's without being noticed: keep it short.
+    pub fn refresh_retry_secs(mut self, secs: u64) -> Self {
+        self.refresh_retry = secs;
         self
     }
 
@@ -255,6 +270,7 @@ impl JwtConfig {
                 access_ttl: self.access_ttl,
                 refresh_ttl: self.refresh_ttl,
                 permissions_in_tokens: self.permissions_in_tokens,
+                refresh_retry: self.refresh_retry,
                 roles: roles.cloned(),
                 revocation,
                 name: "jwt".into(),

@@ -16,6 +16,7 @@ pub const RESERVED_CLAIMS: &[&str] = &[
     "sub",
     "exp",
     "iat",
+    "iat_ms",
     "nbf",
     "jti",
     "iss",
@@ -71,7 +72,9 @@ impl TokenOptions {
         self
     }
 
-    /// The refresh family the token belongs to (set by refresh rotation).
+    /// The refresh family the token belongs to: a refresh token's rotation family (a new one
+    /// when not given); an access token given one is revoked with it (a pair's access token
+    /// shares its refresh token's family, so that reuse detection revokes both at once).
     pub fn family(mut self, family: impl Into<String>) -> Self {
         self.family = Some(family.into());
         self
@@ -95,7 +98,7 @@ pub struct IssuedToken {
     pub issued_at: u64,
     /// Its `exp`.
     pub expires_at: u64,
-    /// Its refresh family, for refresh tokens.
+    /// Its refresh family: always for refresh tokens, for access tokens when given one.
     pub family: Option<String>,
 }
 
@@ -193,9 +196,10 @@ impl JwtBackend {
 
     /// Issues an access token and a refresh token in a new family.
     pub fn issue_pair<U: AuthUser + ?Sized>(&self, user: &U) -> Result<TokenPair, IssueError> {
+        let family = random_id()?;
         Ok(TokenPair {
-            access: self.issue(user, TokenOptions::access())?,
-            refresh: self.issue(user, TokenOptions::refresh())?,
+            access: self.issue(user, TokenOptions::access().family(family.clone()))?,
+            refresh: self.issue(user, TokenOptions::refresh().family(family))?,
         })
     }
 
@@ -212,7 +216,8 @@ impl JwtBackend {
             return Err(IssueError::ReservedClaim(bad.clone()));
         }
         let (key, encoding) = self.signing_key()?;
-        let now = crate::time::now();
+        let now_ms = crate::time::now_ms();
+        let now = now_ms / 1000;
         let ttl = opts.expires_in.unwrap_or(if opts.refresh {
             self.s.refresh_ttl
         } else {
@@ -220,13 +225,9 @@ impl JwtBackend {
         });
         let exp = now.saturating_add(ttl);
         let jti = random_id()?;
-        let family = if opts.refresh {
-            Some(match opts.family {
-                Some(f) => f,
-                None => random_id()?,
-            })
-        } else {
-            None
+        let family = match (opts.refresh, opts.family) {
+            (true, None) => Some(random_id()?),
+            (_, family) => family,
         };
 
         let mut claims = opts.extra;
@@ -244,6 +245,9 @@ impl JwtBackend {
             claims.insert("permissions".into(), who.permissions.into());
         }
         claims.insert("iat".into(), now.into());
+        // The issue time to the millisecond, so that a logout everywhere refuses every token
+        // issued before it and none issued after it, in the same second too.
+        claims.insert("iat_ms".into(), now_ms.into());
         claims.insert("exp".into(), exp.into());
         claims.insert("jti".into(), jti.clone().into());
         claims.insert(

@@ -33,7 +33,13 @@ impl JwtBackend {
     ///
     /// The presented token is consumed (its `jti` revoked). Presenting a token that was already
     /// consumed is reuse, the sign of a stolen token: its whole family (every refresh token
-    /// descended from the same login) is revoked and the answer is [`Reason::Revoked`].
+    /// descended from the same login, and their access tokens) is revoked at once and the
+    /// answer is [`Reason::Revoked`].
+    ///
+    /// Except within the retry window ([`super::JwtConfig::refresh_retry_secs`], 10 s by
+    /// default) after its first use: a client whose refresh was answered 503 (the store timed out
+    /// but its write landed) or whose answer was lost retries with the same token, and gets a
+    /// new pair in the same family; nothing is revoked.
     pub async fn refresh(&self, refresh_token: &str) -> Result<TokenPair, AuthError> {
         let store = self.store()?;
         let ctx = self
@@ -45,31 +51,42 @@ impl JwtBackend {
         let (Some(jti), Some(family)) = (info.jti.as_deref(), info.family.as_deref()) else {
             return Err(AuthError::Unauthenticated(Reason::MissingClaim("fam")));
         };
-        let family_until = crate::time::now() + self.retention();
+        let now = crate::time::now();
+        let family_until = now + self.retention();
         let t = TokenRef {
             jti: None,
             user_id: ctx.user_id(),
-            issued_at: info.iat,
+            issued_at_ms: info.issued_at_ms,
             family: Some(family),
         };
         if store.is_revoked(t).await.map_err(unavailable)? {
             return Err(AuthError::Unauthenticated(Reason::Revoked));
         }
         let exp = info.exp.unwrap_or(family_until);
-        if !store.consume(jti, exp).await.map_err(unavailable)? {
-            tracing::warn!(
-                user = ctx.user_id(),
-                "refresh token reuse detected: the token family is revoked"
-            );
-            store
-                .revoke_family(family, family_until)
-                .await
-                .map_err(unavailable)?;
-            return Err(AuthError::Unauthenticated(Reason::Revoked));
+        let user = ctx.user_id();
+        match store.consume(jti, user, exp).await.map_err(unavailable)? {
+            None => {}
+            Some(used) if used != 0 && now.saturating_sub(used) < self.s.refresh_retry => {
+                tracing::info!(
+                    user,
+                    "refresh retried within the retry window: answered again"
+                );
+            }
+            Some(_) => {
+                tracing::warn!(
+                    user,
+                    "refresh token reuse detected: the token family is revoked"
+                );
+                store
+                    .revoke_family(family, user, family_until)
+                    .await
+                    .map_err(unavailable)?;
+                return Err(AuthError::Unauthenticated(Reason::Revoked));
+            }
         }
         Ok(TokenPair {
             access: self
-                .issue_for_context(&ctx, TokenOptions::access())
+                .issue_for_context(&ctx, TokenOptions::access().family(family))
                 .map_err(issue_failed)?,
             refresh: self
                 .issue_for_context(&ctx, TokenOptions::refresh().family(family))
@@ -78,50 +95,69 @@ impl JwtBackend {
     }
 
     /// Logs out: revokes the access token of `access` (if it has a `jti`) and, when given, the
-    /// refresh token and its family. A refresh token of another user is refused.
+    /// refresh token's family.
+    ///
+    /// All or nothing: the refresh token is verified, and must belong to the same user, before
+    /// anything is revoked; a refresh token that is invalid or another user's refuses the whole
+    /// logout with 401.
     pub async fn logout(
         &self,
         access: Option<&AuthContext>,
         refresh_token: Option<&str>,
     ) -> Result<(), AuthError> {
         let store = self.store()?;
+        let refresh = match refresh_token {
+            None => None,
+            Some(token) => {
+                let r = self
+                    .verify_kind(token, TokenKind::Refresh)
+                    .map_err(AuthError::Unauthenticated)?;
+                if access.is_some_and(|a| a.user_id() != r.user_id()) {
+                    return Err(AuthError::Unauthenticated(Reason::Other(
+                        "the refresh token belongs to another user".into(),
+                    )));
+                }
+                Some(r)
+            }
+        };
         if let Some(ctx) = access {
-            if let Some(info) = ctx.token() {
-                if let Some(jti) = info.jti.as_deref() {
-                    let exp = info
+            if let Some(t) = ctx.token() {
+                if let Some(jti) = t.jti.as_deref() {
+                    let exp = t
                         .exp
                         .unwrap_or_else(|| crate::time::now() + self.retention());
                     store
-                        .revoke_token(jti, exp + self.s.leeway)
+                        .revoke_token(jti, ctx.user_id(), exp + self.s.leeway)
                         .await
                         .map_err(unavailable)?;
                 }
             }
         }
-        if let Some(token) = refresh_token {
-            let r = self
-                .verify_kind(token, TokenKind::Refresh)
-                .map_err(AuthError::Unauthenticated)?;
-            if access.is_some_and(|a| a.user_id() != r.user_id()) {
-                return Err(AuthError::Forbidden(
-                    "the refresh token belongs to another user".into(),
-                ));
-            }
-            if let Some(fam) = r.token().and_then(|i| i.family.as_deref()) {
+        if let Some(r) = &refresh {
+            if let Some(fam) = r.token().and_then(|t| t.family.as_deref()) {
                 let until = crate::time::now() + self.retention();
-                store.revoke_family(fam, until).await.map_err(unavailable)?;
+                store
+                    .revoke_family(fam, r.user_id(), until)
+                    .await
+                    .map_err(unavailable)?;
             }
         }
         Ok(())
     }
 
-    /// Logs `user_id` out everywhere: every token issued before now (and in this second) is
-    /// refused from now on.
+    /// Logs `user_id` out everywhere: every token issued before now is refused from now on,
+    /// and a token issued a millisecond later (a new login) is not.
+    ///
+    /// Tokens are compared by their issue time in milliseconds ([`crate::TokenInfo::issued_at_ms`]):
+    /// tokens of this library carry it; a token from elsewhere, with a whole-second `iat` only,
+    /// counts as issued at the end of its second, so one issued in the same second as the
+    /// logout is refused.
     pub async fn logout_all(&self, user_id: &str) -> Result<(), AuthError> {
         let store = self.store()?;
-        let now = crate::time::now();
+        let now_ms = crate::time::now_ms();
+        let keep_until = now_ms / 1000 + 1 + self.retention();
         store
-            .revoke_user_before(user_id, now + 1, now + 1 + self.retention())
+            .revoke_user_before(user_id, now_ms + 1, keep_until)
             .await
             .map_err(unavailable)
     }

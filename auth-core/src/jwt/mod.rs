@@ -7,7 +7,7 @@
 //! known `alg` (never `none`) and no `crit` extension; a configured key is chosen by `kid` (when
 //! keys have one) or by `alg`, and must be bound to that `alg`; the signature verifies; the
 //! claims are a JSON object whose time claims (`exp`, `nbf`, `iat`) are numbers; `exp` is present
-//! (unless explicitly made optional) and not past, `nbf` not future (both with the leeway); `iss`
+//! (unless explicitly made optional) and not past, `nbf` and `iat` not future (all with the leeway); `iss`
 //! and `aud` match the configuration; `token_type`, if present, is `access`; `sub` is present;
 //! and the revocation store does not know the token.
 

@@ -38,6 +38,8 @@ struct Claims<'a> {
     nbf: Option<u64>,
     #[serde(default, deserialize_with = "numeric_date")]
     iat: Option<u64>,
+    #[serde(default, deserialize_with = "numeric_date")]
+    iat_ms: Option<u64>,
     #[serde(default, borrow)]
     iss: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
@@ -215,10 +217,16 @@ impl JwtBackend {
         self.check_claims(&c, kind)?;
         let sub = c.sub.as_deref().ok_or(Reason::MissingClaim("sub"))?;
         let owned = |s: &Option<Cow<'_, str>>| s.as_deref().map(Box::from);
+        let issued_at_ms = match (c.iat, c.iat_ms) {
+            (Some(iat), Some(ms)) if ms / 1000 == iat => Some(ms),
+            (_, Some(_)) => return Err(Reason::Malformed("`iat_ms` does not match `iat`")),
+            (iat, None) => iat.map(|s| s.saturating_mul(1000).saturating_add(999)),
+        };
         let token = TokenInfo {
             jti: owned(&c.jti),
             exp: c.exp,
             iat: c.iat,
+            issued_at_ms,
             token_type: owned(&c.token_type),
             family: owned(&c.fam),
         };
@@ -251,6 +259,11 @@ impl JwtBackend {
             if nbf > now.saturating_add(leeway) {
                 return Err(Reason::NotYetValid);
             }
+        }
+        // A token from the future was not issued by a clock this server trusts, and would
+        // outlive a logout-everywhere stamped before its `iat`.
+        if c.iat.is_some_and(|iat| iat > now.saturating_add(leeway)) {
+            return Err(Reason::IssuedInFuture);
         }
         if let Some(iss) = &self.s.issuer {
             match &c.iss {

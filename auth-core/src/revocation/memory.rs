@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use super::{RevocationStore, StoreError, StoreFuture, TokenRef};
 
@@ -13,6 +13,15 @@ use super::{RevocationStore, StoreError, StoreFuture, TokenRef};
 /// store is full of unexpired entries a new revocation is refused with a [`StoreError`] (the
 /// logout fails loudly) rather than dropping an older revocation silently.
 ///
+/// One account cannot fill it: past [`InMemoryRevocation::DEFAULT_PER_USER`] live entries of
+/// one user (a script refreshing and logging out in a loop), that user's further revocations
+/// become one "logged out everywhere" stamp instead of new entries. The stamp refuses every token
+/// of the user issued before it, a superset of what the entries would have refused; tokens
+/// issued after it (the refresh that caused it included) stay valid.
+///
+/// Memory: about 200 bytes an entry (193 measured in `tests/tests/memory.rs`, each entry of
+/// another user), so the default capacity of 1,000,000 entries is about 200 MB at most.
+///
 /// Revocations are not shared between processes: use the Redis or SQL store for several
 /// instances.
 pub struct InMemoryRevocation {
@@ -20,26 +29,97 @@ pub struct InMemoryRevocation {
     /// Number of entries, read without the lock: a check of an empty store takes no lock.
     len: AtomicUsize,
     capacity: usize,
+    per_user: usize,
+}
+
+/// A revoked token or family.
+struct Entry {
+    /// Kept until then (seconds).
+    until: u64,
+    /// When a refresh token was consumed (seconds); 0 for a revocation.
+    used_at: u64,
+    /// Whose it is (`None` in the Redis store's mirror, which Redis bounds).
+    user: Option<Arc<str>>,
 }
 
 #[derive(Default)]
 struct State {
-    tokens: HashMap<Box<str>, u64>,
-    families: HashMap<Box<str>, u64>,
-    /// user id -> (not before, keep until)
-    users: HashMap<Box<str>, (u64, u64)>,
+    tokens: HashMap<Box<str>, Entry>,
+    families: HashMap<Box<str>, Entry>,
+    /// user id -> (not before, in milliseconds; keep until, in seconds)
+    stamps: HashMap<Box<str>, (u64, u64)>,
+    /// user id -> live entries of `tokens` and `families`
+    counts: HashMap<Arc<str>, usize>,
     last_prune: u64,
+}
+
+/// What happened to a revocation of a user's.
+enum Recorded {
+    /// Kept as an entry.
+    Entry,
+    /// The user has too many entries: folded into the user's stamp.
+    Stamp,
 }
 
 impl State {
     fn len(&self) -> usize {
-        self.tokens.len() + self.families.len() + self.users.len()
+        self.tokens.len() + self.families.len() + self.stamps.len()
     }
+
     fn prune(&mut self, now: u64) {
-        self.tokens.retain(|_, exp| *exp >= now);
-        self.families.retain(|_, exp| *exp >= now);
-        self.users.retain(|_, (_, exp)| *exp >= now);
+        let counts = &mut self.counts;
+        let mut live = |e: &Entry| {
+            let live = e.until >= now;
+            if let (false, Some(user)) = (live, &e.user) {
+                if let Some(n) = counts.get_mut(user) {
+                    *n = n.saturating_sub(1);
+                }
+            }
+            live
+        };
+        self.tokens.retain(|_, e| live(e));
+        self.families.retain(|_, e| live(e));
+        self.counts.retain(|_, n| *n > 0);
+        self.stamps.retain(|_, (_, until)| *until >= now);
         self.last_prune = now;
+    }
+
+    /// Stamps `user`: tokens issued before `before_ms` are refused until `until`.
+    fn stamp(&mut self, user: &str, before_ms: u64, until: u64) {
+        let e = self.stamps.entry(user.into()).or_insert((before_ms, until));
+        e.0 = e.0.max(before_ms);
+        e.1 = e.1.max(until);
+    }
+
+    /// The entry for a revocation of `user`'s, or the user's stamp when the user has `per_user`
+    /// entries already.
+    fn record(&mut self, user: Option<&str>, until: u64, per_user: usize) -> (Recorded, Entry) {
+        let user = user.map(|u| match self.counts.get_key_value(u) {
+            Some((shared, _)) => shared.clone(),
+            None => Arc::from(u),
+        });
+        if let Some(u) = &user {
+            let n = self.counts.entry(u.clone()).or_insert(0);
+            if *n >= per_user {
+                let now_ms = crate::time::now_ms();
+                self.stamp(u, now_ms, until);
+                let e = Entry {
+                    until,
+                    used_at: 0,
+                    user: None,
+                };
+                return (Recorded::Stamp, e);
+            }
+            *n += 1;
+        }
+        (
+            Recorded::Entry,
+            Entry {
+                until,
+                used_at: 0,
+                user,
+            },
+        )
     }
 }
 
@@ -54,13 +134,18 @@ impl fmt::Debug for InMemoryRevocation {
         f.debug_struct("InMemoryRevocation")
             .field("entries", &self.len.load(Ordering::Relaxed))
             .field("capacity", &self.capacity)
+            .field("per_user", &self.per_user)
             .finish()
     }
 }
 
 impl InMemoryRevocation {
-    /// Default capacity: 1,000,000 entries (about 100 MB at most).
+    /// Default capacity: 1,000,000 entries (about 200 MB at most).
     pub const DEFAULT_CAPACITY: usize = 1_000_000;
+
+    /// Default bound on one user's live entries: 1,000 (a week of refreshes every 15 minutes on
+    /// one device is 672).
+    pub const DEFAULT_PER_USER: usize = 1_000;
 
     /// A store with the default capacity.
     pub fn new() -> Self {
@@ -73,7 +158,15 @@ impl InMemoryRevocation {
             state: RwLock::new(State::default()),
             len: AtomicUsize::new(0),
             capacity: capacity.max(1),
+            per_user: Self::DEFAULT_PER_USER,
         }
+    }
+
+    /// Past `entries` live entries of one user, that user's revocations become a "logged out
+    /// everywhere" stamp (default [`InMemoryRevocation::DEFAULT_PER_USER`]).
+    pub fn max_entries_per_user(mut self, entries: usize) -> Self {
+        self.per_user = entries.max(1);
+        self
     }
 
     /// How many entries are kept now (expired ones included until pruned).
@@ -86,7 +179,7 @@ impl InMemoryRevocation {
         self.len() == 0
     }
 
-    fn insert(&self, f: impl FnOnce(&mut State, u64)) -> Result<(), StoreError> {
+    fn write<T>(&self, f: impl FnOnce(&mut State, u64, usize) -> T) -> Result<T, StoreError> {
         let now = crate::time::now();
         let mut st = self
             .state
@@ -105,9 +198,9 @@ impl InMemoryRevocation {
                 ),
             ));
         }
-        f(&mut st, now);
+        let out = f(&mut st, now, self.per_user);
         self.len.store(st.len(), Ordering::Relaxed);
-        Ok(())
+        Ok(out)
     }
 
     /// Forgets everything (the Redis store's mirror, before it re-reads Redis).
@@ -118,19 +211,41 @@ impl InMemoryRevocation {
         }
     }
 
-    /// Records a revoked `jti`.
-    pub(crate) fn insert_token(&self, jti: &str, expires_at: u64) -> Result<(), StoreError> {
-        self.insert(|st, _| {
-            let e = st.tokens.entry(jti.into()).or_insert(expires_at);
-            *e = (*e).max(expires_at);
+    /// Records a revoked `jti` (of `user`, when known).
+    pub(crate) fn insert_token(
+        &self,
+        jti: &str,
+        user: Option<&str>,
+        until: u64,
+    ) -> Result<(), StoreError> {
+        self.write(|st, _, per_user| {
+            if let Some(e) = st.tokens.get_mut(jti) {
+                // A consumed refresh token that is revoked is no longer "recently used".
+                e.until = e.until.max(until);
+                e.used_at = 0;
+                return;
+            }
+            if let (Recorded::Entry, e) = st.record(user, until, per_user) {
+                st.tokens.insert(jti.into(), e);
+            }
         })
     }
 
-    /// Records a revoked family.
-    pub(crate) fn insert_family(&self, family: &str, expires_at: u64) -> Result<(), StoreError> {
-        self.insert(|st, _| {
-            let e = st.families.entry(family.into()).or_insert(expires_at);
-            *e = (*e).max(expires_at);
+    /// Records a revoked family (of `user`, when known).
+    pub(crate) fn insert_family(
+        &self,
+        family: &str,
+        user: Option<&str>,
+        until: u64,
+    ) -> Result<(), StoreError> {
+        self.write(|st, _, per_user| {
+            if let Some(e) = st.families.get_mut(family) {
+                e.until = e.until.max(until);
+                return;
+            }
+            if let (Recorded::Entry, e) = st.record(user, until, per_user) {
+                st.families.insert(family.into(), e);
+            }
         })
     }
 
@@ -138,16 +253,23 @@ impl InMemoryRevocation {
     pub(crate) fn insert_user(
         &self,
         user_id: &str,
-        before: u64,
-        expires_at: u64,
+        before_ms: u64,
+        until: u64,
     ) -> Result<(), StoreError> {
-        self.insert(|st, _| {
-            let e = st
-                .users
-                .entry(user_id.into())
-                .or_insert((before, expires_at));
-            e.0 = e.0.max(before);
-            e.1 = e.1.max(expires_at);
+        self.write(|st, _, _| st.stamp(user_id, before_ms, until))
+    }
+
+    /// Marks a refresh token used: `None` the first time, else when it was (0: revoked).
+    fn consume_now(&self, jti: &str, user: &str, until: u64) -> Result<Option<u64>, StoreError> {
+        self.write(|st, now, per_user| {
+            if let Some(e) = st.tokens.get(jti).filter(|e| e.until >= now) {
+                return Some(e.used_at);
+            }
+            if let (Recorded::Entry, mut e) = st.record(Some(user), until, per_user) {
+                e.used_at = now;
+                st.tokens.insert(jti.into(), e);
+            }
+            None
         })
     }
 
@@ -161,15 +283,15 @@ impl InMemoryRevocation {
             .state
             .read()
             .map_err(|_| StoreError::new("memory", "lock poisoned"))?;
-        let live = |exp: Option<&u64>| exp.is_some_and(|e| *e >= now);
+        let live = |e: Option<&Entry>| e.is_some_and(|e| e.until >= now);
         if t.jti.is_some_and(|j| live(st.tokens.get(j))) {
             return Ok(true);
         }
         if t.family.is_some_and(|f| live(st.families.get(f))) {
             return Ok(true);
         }
-        if let Some((nbf, exp)) = st.users.get(t.user_id) {
-            if *exp >= now && t.issued_at.is_none_or(|iat| iat < *nbf) {
+        if let Some((before_ms, until)) = st.stamps.get(t.user_id) {
+            if *until >= now && t.issued_at_ms.is_none_or(|iat| iat < *before_ms) {
                 return Ok(true);
             }
         }
@@ -186,33 +308,40 @@ impl RevocationStore for InMemoryRevocation {
         StoreFuture::ready(self.check(token))
     }
 
-    fn revoke_token<'a>(&'a self, jti: &'a str, expires_at: u64) -> StoreFuture<'a, ()> {
-        StoreFuture::ready(self.insert_token(jti, expires_at))
+    fn revoke_token<'a>(
+        &'a self,
+        jti: &'a str,
+        user_id: &'a str,
+        expires_at: u64,
+    ) -> StoreFuture<'a, ()> {
+        StoreFuture::ready(self.insert_token(jti, Some(user_id), expires_at))
     }
 
-    fn consume<'a>(&'a self, jti: &'a str, expires_at: u64) -> StoreFuture<'a, bool> {
-        let mut first = false;
-        let r = self.insert(|st, now| {
-            let live = st.tokens.get(jti).is_some_and(|e| *e >= now);
-            if !live {
-                st.tokens.insert(jti.into(), expires_at);
-                first = true;
-            }
-        });
-        StoreFuture::ready(r.map(|()| first))
+    fn consume<'a>(
+        &'a self,
+        jti: &'a str,
+        user_id: &'a str,
+        expires_at: u64,
+    ) -> StoreFuture<'a, Option<u64>> {
+        StoreFuture::ready(self.consume_now(jti, user_id, expires_at))
     }
 
-    fn revoke_family<'a>(&'a self, family: &'a str, expires_at: u64) -> StoreFuture<'a, ()> {
-        StoreFuture::ready(self.insert_family(family, expires_at))
+    fn revoke_family<'a>(
+        &'a self,
+        family: &'a str,
+        user_id: &'a str,
+        expires_at: u64,
+    ) -> StoreFuture<'a, ()> {
+        StoreFuture::ready(self.insert_family(family, Some(user_id), expires_at))
     }
 
     fn revoke_user_before<'a>(
         &'a self,
         user_id: &'a str,
-        before: u64,
+        before_ms: u64,
         expires_at: u64,
     ) -> StoreFuture<'a, ()> {
-        StoreFuture::ready(self.insert_user(user_id, before, expires_at))
+        StoreFuture::ready(self.insert_user(user_id, before_ms, expires_at))
     }
 }
 
@@ -229,7 +358,7 @@ mod tests {
         TokenRef {
             jti,
             user_id: user,
-            issued_at: iat,
+            issued_at_ms: iat,
             family: fam,
         }
     }
@@ -242,7 +371,7 @@ mod tests {
             .is_revoked(t(Some("a"), "u", Some(now), None))
             .await
             .unwrap());
-        s.revoke_token("a", now + 60).await.unwrap();
+        s.revoke_token("a", "u", now + 60).await.unwrap();
         assert!(s
             .is_revoked(t(Some("a"), "u", Some(now), None))
             .await
@@ -251,12 +380,16 @@ mod tests {
             .is_revoked(t(Some("b"), "u", Some(now), None))
             .await
             .unwrap());
-        assert!(s.consume("r1", now + 60).await.unwrap(), "first use");
+        assert_eq!(
+            s.consume("r1", "u", now + 60).await.unwrap(),
+            None,
+            "first use"
+        );
         assert!(
-            !s.consume("r1", now + 60).await.unwrap(),
+            s.consume("r1", "u", now + 60).await.unwrap().is_some(),
             "second use is reuse"
         );
-        s.revoke_family("f1", now + 60).await.unwrap();
+        s.revoke_family("f1", "u", now + 60).await.unwrap();
         assert!(s
             .is_revoked(t(Some("c"), "u", Some(now), Some("f1")))
             .await
@@ -282,8 +415,8 @@ mod tests {
     async fn expired_entries_are_pruned_and_capacity_is_enforced() {
         let s = InMemoryRevocation::with_capacity(2);
         let now = crate::time::now();
-        s.revoke_token("old1", now - 10).await.unwrap();
-        s.revoke_token("old2", now - 10).await.unwrap();
+        s.revoke_token("old1", "u", now - 10).await.unwrap();
+        s.revoke_token("old2", "u", now - 10).await.unwrap();
         assert!(
             !s.is_revoked(t(Some("old1"), "u", None, None))
                 .await
@@ -291,16 +424,73 @@ mod tests {
             "expired entry no longer counts"
         );
         // Full of expired entries: pruning makes room.
-        s.revoke_token("new1", now + 100).await.unwrap();
-        s.revoke_token("new2", now + 100).await.unwrap();
+        s.revoke_token("new1", "u", now + 100).await.unwrap();
+        s.revoke_token("new2", "u", now + 100).await.unwrap();
         assert_eq!(s.len(), 2);
-        let err = s.revoke_token("new3", now + 100).await.unwrap_err();
+        let err = s.revoke_token("new3", "u", now + 100).await.unwrap_err();
         assert!(err.to_string().contains("full"), "{err}");
         assert!(
             s.is_revoked(t(Some("new1"), "u", None, None))
                 .await
                 .unwrap(),
             "no revocation was dropped"
+        );
+    }
+
+    #[tokio::test]
+    async fn one_user_cannot_fill_the_store() {
+        let s = InMemoryRevocation::new().max_entries_per_user(10);
+        let until = crate::time::now() + 3600;
+        for i in 0..1_000 {
+            s.revoke_token(&format!("j{i}"), "greedy", until)
+                .await
+                .unwrap();
+        }
+        // Ten entries and one stamp, not a thousand entries.
+        assert_eq!(s.len(), 11);
+        // Every token of the user issued before the stamp is refused, the folded ones too.
+        let before = crate::time::now_ms() - 1;
+        assert!(s
+            .is_revoked(t(Some("j999"), "greedy", Some(before), None))
+            .await
+            .unwrap());
+        assert!(s
+            .is_revoked(t(Some("other"), "greedy", Some(before), None))
+            .await
+            .unwrap());
+        // A token issued after it is not, nor anyone else's.
+        let later = crate::time::now_ms() + 1;
+        assert!(!s
+            .is_revoked(t(Some("new"), "greedy", Some(later), None))
+            .await
+            .unwrap());
+        assert!(!s
+            .is_revoked(t(Some("x"), "modest", Some(before), None))
+            .await
+            .unwrap());
+        // Another user still gets entries.
+        s.revoke_token("m1", "modest", until).await.unwrap();
+        assert!(s
+            .is_revoked(t(Some("m1"), "modest", Some(later), None))
+            .await
+            .unwrap());
+    }
+
+    #[tokio::test]
+    async fn consume_tells_when_a_token_was_used() {
+        let s = InMemoryRevocation::new();
+        let until = crate::time::now() + 60;
+        assert_eq!(s.consume("r", "u", until).await.unwrap(), None);
+        let used = s.consume("r", "u", until).await.unwrap().unwrap();
+        assert!(
+            used + 2 >= crate::time::now() && used > 0,
+            "used now: {used}"
+        );
+        s.revoke_token("a", "u", until).await.unwrap();
+        assert_eq!(
+            s.consume("a", "u", until).await.unwrap(),
+            Some(0),
+            "revoked, not used"
         );
     }
 }

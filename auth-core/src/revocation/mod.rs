@@ -56,8 +56,8 @@ pub struct TokenRef<'a> {
     pub jti: Option<&'a str>,
     /// The user (`sub`).
     pub user_id: &'a str,
-    /// Issue time (`iat`), seconds since the epoch.
-    pub issued_at: Option<u64>,
+    /// Issue time in milliseconds since the epoch (see [`crate::TokenInfo::issued_at_ms`]).
+    pub issued_at_ms: Option<u64>,
     /// The refresh family (`fam`), if the token belongs to one.
     pub family: Option<&'a str>,
 }
@@ -136,23 +136,40 @@ pub trait RevocationStore: Send + Sync + 'static {
     /// Whether the token is revoked: its `jti`, its family, or its user before its `iat`.
     fn is_revoked<'a>(&'a self, token: TokenRef<'a>) -> StoreFuture<'a, bool>;
 
-    /// Revokes one token by `jti` until `expires_at` (the token's `exp`).
-    fn revoke_token<'a>(&'a self, jti: &'a str, expires_at: u64) -> StoreFuture<'a, ()>;
+    /// Revokes one token of `user_id` by `jti` until `expires_at` (the token's `exp`).
+    fn revoke_token<'a>(
+        &'a self,
+        jti: &'a str,
+        user_id: &'a str,
+        expires_at: u64,
+    ) -> StoreFuture<'a, ()>;
 
-    /// Marks a refresh token's `jti` as used, atomically: `true` the first time, `false` if it was
-    /// used (or revoked) before. Refresh rotation relies on this to detect reuse even when two
-    /// requests race with the same token.
-    fn consume<'a>(&'a self, jti: &'a str, expires_at: u64) -> StoreFuture<'a, bool>;
+    /// Marks a refresh token of `user_id` as used now, atomically: `None` the first time;
+    /// `Some(t)` when it was used before, at `t` (seconds since the epoch), or revoked
+    /// (`Some(0)`). Refresh rotation relies on this to detect reuse even when two requests race
+    /// with the same token, and to recognise a client's retry of a refresh whose answer it lost.
+    fn consume<'a>(
+        &'a self,
+        jti: &'a str,
+        user_id: &'a str,
+        expires_at: u64,
+    ) -> StoreFuture<'a, Option<u64>>;
 
-    /// Revokes every token of a refresh family until `expires_at`.
-    fn revoke_family<'a>(&'a self, family: &'a str, expires_at: u64) -> StoreFuture<'a, ()>;
+    /// Revokes every token of `user_id`'s refresh family `family` until `expires_at`.
+    fn revoke_family<'a>(
+        &'a self,
+        family: &'a str,
+        user_id: &'a str,
+        expires_at: u64,
+    ) -> StoreFuture<'a, ()>;
 
-    /// Revokes every token of `user_id` issued before `before` (logout everywhere); the stamp is
-    /// kept until `expires_at` (the latest expiry of any token that could have been issued).
+    /// Revokes every token of `user_id` issued before `before_ms` (milliseconds since the epoch;
+    /// logout everywhere); the stamp is kept until `expires_at` (seconds, the latest expiry of
+    /// any token that could have been issued). The larger stamp wins.
     fn revoke_user_before<'a>(
         &'a self,
         user_id: &'a str,
-        before: u64,
+        before_ms: u64,
         expires_at: u64,
     ) -> StoreFuture<'a, ()>;
 }

@@ -10,7 +10,10 @@
 //! arrives (milliseconds on a LAN).
 //!
 //! **While the connection is down** the local set may miss revocations made elsewhere, so it is
-//! not trusted: every check goes to Redis directly, bounded by the configured timeout. If Redis
+//! not trusted: every check goes to Redis directly, bounded by the configured timeout. A
+//! subscription whose link went silent without closing is noticed by a `PING` on it every
+//! second: the local set stops being trusted within one second plus the timeout (1.5 s by
+//! default). If Redis
 //! cannot answer, the check fails and the request is refused with 503 (fail closed), unless the
 //! store was built with [`RedisRevocationBuilder::dangerous_fail_open`]. A background task reconnects
 //! (backing off up to one second), re-reads the set and trusts it again.
@@ -34,6 +37,14 @@ const NAME: &str = "redis";
 fn err(e: impl fmt::Display) -> StoreError {
     StoreError::new(NAME, e.to_string())
 }
+
+/// Marks a refresh token used at ARGV[1] unless it was already: returns when it was (0 for a
+/// revoked token), or nil the first time.
+const CONSUME: &str = r"
+local v = redis.call('GET', KEYS[1])
+if v then return tonumber(v) end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return false";
 
 /// Keeps the larger "not before" stamp and the later expiry.
 const MAX_STAMP: &str = r"
@@ -204,7 +215,7 @@ impl Shared {
             let mut c = self.conn().await?;
             redis::pipe()
                 .atomic()
-                .set_ex(&key, 1, ttl(expires_at))
+                .set_ex(&key, 0, ttl(expires_at))
                 .ignore()
                 .publish(&self.channel, event)
                 .ignore()
@@ -237,7 +248,7 @@ impl Shared {
             if rest.iter().any(Option::is_some) {
                 return Ok(true);
             }
-            Ok(user.is_some_and(|nbf| t.issued_at.is_none_or(|iat| iat < nbf)))
+            Ok(user.is_some_and(|nbf| t.issued_at_ms.is_none_or(|iat| iat < nbf)))
         })
         .await
     }
@@ -249,8 +260,8 @@ impl Shared {
         };
         let Ok(exp) = exp.parse::<u64>() else { return };
         let r = match kind {
-            "t" => self.mirror.insert_token(rest, exp),
-            "f" => self.mirror.insert_family(rest, exp),
+            "t" => self.mirror.insert_token(rest, None, exp),
+            "f" => self.mirror.insert_family(rest, None, exp),
             "u" => match rest.split_once(' ') {
                 Some((nbf, user)) => match nbf.parse::<u64>() {
                     Ok(nbf) => self.mirror.insert_user(user, nbf, exp),
@@ -296,8 +307,8 @@ impl Shared {
                 };
                 let exp = now + ttl.max(1) as u64;
                 let r = match rest.split_once(':') {
-                    Some(("t", id)) => self.mirror.insert_token(id, exp),
-                    Some(("f", id)) => self.mirror.insert_family(id, exp),
+                    Some(("t", id)) => self.mirror.insert_token(id, None, exp),
+                    Some(("f", id)) => self.mirror.insert_family(id, None, exp),
                     Some(("u", id)) => match value {
                         Some(nbf) => self.mirror.insert_user(id, nbf, exp),
                         None => Ok(()),
@@ -311,38 +322,74 @@ impl Shared {
     }
 }
 
+/// How often the background task checks that its subscription is alive (a `PING` on the
+/// subscription's own connection, answered within the store's timeout).
+const LIVENESS_PERIOD: Duration = Duration::from_secs(1);
+
+/// The longest a resynchronisation (reading every revocation) may take before it is retried.
+const RESYNC_LIMIT: Duration = Duration::from_secs(30);
+
 /// The background task: subscribe, resynchronise, follow the channel; on any failure stop
 /// trusting the local set, back off and start again. Ends when the store is dropped.
+///
+/// A subscription can die without its socket closing (a half-open link: a NAT timeout, a
+/// failover, a cable): the task then hears nothing, which looks like a quiet channel. So every
+/// [`LIVENESS_PERIOD`] it sends `PING` on the subscription's connection; no answer within the
+/// store's timeout counts as a lost channel, and the local set stops being trusted at once.
 async fn follow(weak: Weak<Shared>) {
     let mut backoff = Duration::from_millis(50);
     loop {
         let Some(shared) = weak.upgrade() else { return };
         let client = shared.client.clone();
         let channel = shared.channel.clone();
+        let timeout = shared.timeout;
         drop(shared);
         let outcome: Result<(), StoreError> = async {
-            let mut pubsub = client.get_async_pubsub().await.map_err(err)?;
-            pubsub.subscribe(&channel).await.map_err(err)?;
+            let pubsub = tokio::time::timeout(timeout, client.get_async_pubsub())
+                .await
+                .map_err(|_| err("no connection within the timeout"))?
+                .map_err(err)?;
+            let (mut sink, mut messages) = pubsub.split();
+            tokio::time::timeout(timeout, sink.subscribe(&channel))
+                .await
+                .map_err(|_| err("no answer to SUBSCRIBE within the timeout"))?
+                .map_err(err)?;
             {
                 let shared = weak.upgrade().ok_or_else(|| err("dropped"))?;
-                shared.resync().await?;
+                // Not trusted until complete; a link that dies meanwhile is retried.
+                tokio::time::timeout(RESYNC_LIMIT, shared.resync())
+                    .await
+                    .map_err(|_| err("resynchronisation took too long"))??;
                 shared.synced.store(true, Ordering::Release);
             }
-            let mut messages = pubsub.on_message();
+            let mut liveness = tokio::time::interval(LIVENESS_PERIOD);
+            liveness.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
-                match tokio::time::timeout(Duration::from_secs(1), messages.next()).await {
-                    Err(_) => {
-                        if weak.strong_count() == 0 {
-                            return Ok(());
-                        }
-                    }
-                    Ok(None) => return Err(err("subscription closed")),
-                    Ok(Some(msg)) => {
+                tokio::select! {
+                    msg = messages.next() => {
+                        let Some(msg) = msg else {
+                            return Err(err("subscription closed"));
+                        };
                         let Some(shared) = weak.upgrade() else {
                             return Ok(());
                         };
                         if let Ok(payload) = msg.get_payload::<String>() {
                             shared.apply(&payload);
+                        }
+                    }
+                    _ = liveness.tick() => {
+                        if weak.strong_count() == 0 {
+                            return Ok(());
+                        }
+                        let ping = sink.ping::<redis::Value>();
+                        match tokio::time::timeout(timeout, ping).await {
+                            Ok(Ok(_)) => {}
+                            Ok(Err(e)) => return Err(err(e)),
+                            Err(_) => {
+                                return Err(err(format!(
+                                    "the subscription did not answer PING within {timeout:?}"
+                                )))
+                            }
                         }
                     }
                 }
@@ -384,45 +431,58 @@ impl RevocationStore for RedisRevocation {
         })
     }
 
-    fn revoke_token<'a>(&'a self, jti: &'a str, expires_at: u64) -> StoreFuture<'a, ()> {
+    fn revoke_token<'a>(
+        &'a self,
+        jti: &'a str,
+        _user_id: &'a str,
+        expires_at: u64,
+    ) -> StoreFuture<'a, ()> {
         let s = &self.shared;
         StoreFuture::boxed(async move {
             s.write(s.key('t', jti), expires_at, format!("t {expires_at} {jti}"))
                 .await?;
-            s.mirror.insert_token(jti, expires_at)
+            s.mirror.insert_token(jti, None, expires_at)
         })
     }
 
-    fn consume<'a>(&'a self, jti: &'a str, expires_at: u64) -> StoreFuture<'a, bool> {
+    fn consume<'a>(
+        &'a self,
+        jti: &'a str,
+        _user_id: &'a str,
+        expires_at: u64,
+    ) -> StoreFuture<'a, Option<u64>> {
         let s = &self.shared;
         StoreFuture::boxed(async move {
-            let first = s
+            let earlier = s
                 .bounded(async {
                     let mut c = s.conn().await?;
-                    let set: Option<String> = redis::cmd("SET")
-                        .arg(s.key('t', jti))
-                        .arg(1)
-                        .arg("NX")
-                        .arg("EX")
+                    let earlier: Option<u64> = redis::Script::new(CONSUME)
+                        .key(s.key('t', jti))
+                        .arg(crate::time::now())
                         .arg(ttl(expires_at))
-                        .query_async(&mut c)
+                        .invoke_async(&mut c)
                         .await
                         .map_err(err)?;
-                    if set.is_some() {
+                    if earlier.is_none() {
                         let _: () = c
                             .publish(&s.channel, format!("t {expires_at} {jti}"))
                             .await
                             .map_err(err)?;
                     }
-                    Ok(set.is_some())
+                    Ok(earlier)
                 })
                 .await?;
-            s.mirror.insert_token(jti, expires_at)?;
-            Ok(first)
+            s.mirror.insert_token(jti, None, expires_at)?;
+            Ok(earlier)
         })
     }
 
-    fn revoke_family<'a>(&'a self, family: &'a str, expires_at: u64) -> StoreFuture<'a, ()> {
+    fn revoke_family<'a>(
+        &'a self,
+        family: &'a str,
+        _user_id: &'a str,
+        expires_at: u64,
+    ) -> StoreFuture<'a, ()> {
         let s = &self.shared;
         StoreFuture::boxed(async move {
             s.write(
@@ -431,7 +491,7 @@ impl RevocationStore for RedisRevocation {
                 format!("f {expires_at} {family}"),
             )
             .await?;
-            s.mirror.insert_family(family, expires_at)
+            s.mirror.insert_family(family, None, expires_at)
         })
     }
 

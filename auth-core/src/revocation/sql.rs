@@ -140,10 +140,10 @@ impl SqlRevocation {
     fn upsert(&self) -> &'static str {
         match self.dialect {
             Dialect::Sqlite => "INSERT INTO auth_revocations (kind, id, not_before, expires_at) VALUES ($1, $2, $3, $4)
-                ON CONFLICT (kind, id) DO UPDATE SET not_before = MAX(auth_revocations.not_before, excluded.not_before),
+                ON CONFLICT (kind, id) DO UPDATE SET not_before = CASE WHEN excluded.kind = 'u' THEN MAX(auth_revocations.not_before, excluded.not_before) ELSE excluded.not_before END,
                 expires_at = MAX(auth_revocations.expires_at, excluded.expires_at)",
             Dialect::Postgres => "INSERT INTO auth_revocations (kind, id, not_before, expires_at) VALUES ($1, $2, $3, $4)
-                ON CONFLICT (kind, id) DO UPDATE SET not_before = GREATEST(auth_revocations.not_before, excluded.not_before),
+                ON CONFLICT (kind, id) DO UPDATE SET not_before = CASE WHEN excluded.kind = 'u' THEN GREATEST(auth_revocations.not_before, excluded.not_before) ELSE excluded.not_before END,
                 expires_at = GREATEST(auth_revocations.expires_at, excluded.expires_at)",
         }
     }
@@ -222,7 +222,7 @@ impl RevocationStore for SqlRevocation {
                         .bind(t.jti.unwrap_or(""))
                         .bind(t.family.unwrap_or(""))
                         .bind(t.user_id)
-                        .bind(t.issued_at.map_or(-1, |i| i as i64))
+                        .bind(t.issued_at_ms.map_or(-1, |i| i as i64))
                         .fetch_one(&self.pool)
                         .await
                         .map_err(err)?;
@@ -239,27 +239,55 @@ impl RevocationStore for SqlRevocation {
         })
     }
 
-    fn revoke_token<'a>(&'a self, jti: &'a str, expires_at: u64) -> StoreFuture<'a, ()> {
+    fn revoke_token<'a>(
+        &'a self,
+        jti: &'a str,
+        _user_id: &'a str,
+        expires_at: u64,
+    ) -> StoreFuture<'a, ()> {
         StoreFuture::boxed(async move { self.write("t", jti, 0, expires_at).await.map(|_| ()) })
     }
 
-    fn consume<'a>(&'a self, jti: &'a str, expires_at: u64) -> StoreFuture<'a, bool> {
+    fn consume<'a>(
+        &'a self,
+        jti: &'a str,
+        _user_id: &'a str,
+        expires_at: u64,
+    ) -> StoreFuture<'a, Option<u64>> {
+        // The time of use goes in `not_before` (0 for a revoked token).
         StoreFuture::boxed(self.bounded(async move {
             self.purge_if_due().await?;
+            let now = crate::time::now();
             let r = sqlx::query(
-                "INSERT INTO auth_revocations (kind, id, not_before, expires_at) VALUES ('t', $1, 0, $2)
+                "INSERT INTO auth_revocations (kind, id, not_before, expires_at) VALUES ('t', $1, $2, $3)
                  ON CONFLICT (kind, id) DO NOTHING",
             )
             .bind(jti)
+            .bind(now as i64)
             .bind(expires_at as i64)
             .execute(&self.pool)
             .await
             .map_err(err)?;
-            Ok(r.rows_affected() == 1)
+            if r.rows_affected() == 1 {
+                return Ok(None);
+            }
+            let used: i64 = sqlx::query_scalar(
+                "SELECT not_before FROM auth_revocations WHERE kind = 't' AND id = $1",
+            )
+            .bind(jti)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(err)?;
+            Ok(Some(u64::try_from(used).unwrap_or(0)))
         }))
     }
 
-    fn revoke_family<'a>(&'a self, family: &'a str, expires_at: u64) -> StoreFuture<'a, ()> {
+    fn revoke_family<'a>(
+        &'a self,
+        family: &'a str,
+        _user_id: &'a str,
+        expires_at: u64,
+    ) -> StoreFuture<'a, ()> {
         StoreFuture::boxed(async move { self.write("f", family, 0, expires_at).await.map(|_| ()) })
     }
 

@@ -13,7 +13,8 @@ USAGE: showcase [--help]
 
 Configuration (environment variables):
   AUTH_BIND                 address to listen on                       (default 127.0.0.1:8080)
-  AUTH_JWT_SECRET           HS256 secret, at least 32 bytes            (default: a random development secret)
+  AUTH_JWT_SECRET           HS256 secret, at least 32 bytes            (default: a random development secret;
+                            only then are demo tokens and the demo key printed at start)
   AUTH_JWT_RSA_PUBLIC_KEY   path to a PEM RSA public key: accept RS256 tokens
   AUTH_JWT_EC_PUBLIC_KEY    path to a PEM P-256 public key: accept ES256 tokens
   AUTH_JWT_ED_PUBLIC_KEY    path to a PEM Ed25519 public key: accept EdDSA tokens
@@ -21,7 +22,8 @@ Configuration (environment variables):
   AUTH_JWT_ISSUER           required `iss`                             (default: none)
   AUTH_JWT_LEEWAY_SECS      clock-skew allowance for exp/nbf            (default 0)
   AUTH_API_KEYS             e.g. `sk-reader=articles.read,articles.list;sk-admin=*`
-                            (default: one random demo key with articles.read)
+                            (default: without AUTH_JWT_SECRET, one random demo key with
+                            articles.read, printed at start; with it, no key)
   AUTH_REVOCATION           `memory`, `redis://host:port`, `sqlite://file.db`, `sqlite::memory:`
                             or `postgres://user@host/db`               (default memory)
   AUTH_DEMO_USERS           `off` disables the demo users alice and bob (default on)
@@ -168,6 +170,8 @@ pub fn from_env() -> Result<Settings, EnvError> {
     }
     let (api_keys, demo_key) = match var("AUTH_API_KEYS")? {
         Some(spec) => (parse_api_keys(&spec)?, None),
+        // A demo key only in the development mode (no AUTH_JWT_SECRET): it is printed.
+        None if !random_secret => (ApiKeys::new(), None),
         None => {
             let key = format!("sk-demo-{}", random_token(18)?);
             (

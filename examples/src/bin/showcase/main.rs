@@ -8,7 +8,7 @@ mod config;
 use std::sync::Arc;
 
 use actix_web::{get, post, web, App, HttpResponse, HttpServer};
-use auth_actix::core::password::{hash_password, verify_user_password};
+use auth_actix::core::password::{hash_password, verify_user_password_async};
 use auth_actix::endpoints::{AuthEndpoints, CredentialsVerifier};
 use auth_actix::prelude::*;
 use auth_actix::{RedisRevocation, RevocationStore, SqlRevocation};
@@ -35,8 +35,9 @@ impl CredentialsVerifier for DemoUsers {
     type User = User;
     async fn verify(&self, username: &str, password: &str) -> Result<Option<User>, UserLoadError> {
         let found = self.0.iter().find(|(u, _)| u.username == username);
-        // The same Argon2 work whether the user exists or not.
-        let ok = verify_user_password(found.map(|(_, h)| h.as_str()), password);
+        // The same Argon2 work whether the user exists or not, off the worker threads.
+        let hash = found.map(|(_, h)| h.clone());
+        let ok = verify_user_password_async(hash, password.to_owned()).await;
         Ok(found.filter(|_| ok).map(|(u, _)| u.clone()))
     }
 }
@@ -169,13 +170,18 @@ struct Banner<'a> {
 fn print_banner(settings: &Banner<'_>, auth: &AuthConfig, users: &[User]) {
     let base = format!("http://{}", settings.bind);
     println!("showcase listening on {base}");
-    if settings.random_secret {
-        println!("AUTH_JWT_SECRET is not set: using a random development secret (tokens die with this process)");
+    // Credentials are printed only in the development mode: a random secret that dies with
+    // this process. With AUTH_JWT_SECRET set, stdout may be collected: nothing live goes there.
+    let development = settings.random_secret;
+    if development {
+        println!("development mode: AUTH_JWT_SECRET is not set, so a random secret is used (tokens die with this process); the tokens and the demo key below are live credentials for this process");
+    } else {
+        println!("AUTH_JWT_SECRET is set: no token or key is printed; log in with POST {base}/auth/token");
     }
     println!("\nTry:");
     println!("  curl -i {base}/public");
     println!("  curl -i {base}/me                      # 401: no credentials");
-    for u in users {
+    for u in users.iter().filter(|_| development) {
         match auth_actix::test::token_for(auth, u) {
             Ok(t) => {
                 println!("\n  # {} ({}):", u.username, u.roles.join(", "));
@@ -197,7 +203,7 @@ fn print_banner(settings: &Banner<'_>, auth: &AuthConfig, users: &[User]) {
         println!("  curl -i -X POST {base}/auth/logout -H 'Authorization: Bearer <access_token>'");
         println!("  curl -i {base}/auth/me -H 'Authorization: Bearer <access_token>'");
     }
-    if let Some(key) = settings.demo_key {
+    if let Some(key) = settings.demo_key.filter(|_| development) {
         println!("\n  # the demo API key (articles.read):");
         println!("  curl -i {base}/articles -H 'X-API-Key: {key}'");
         println!("  curl -i {base}/key-only -H 'X-API-Key: {key}'");
