@@ -28,7 +28,13 @@ impl RequestParts for ActixRequest<'_> {
     }
 
     fn header_count(&self, name: &str) -> usize {
-        self.0.headers().get_all(name).count()
+        // As `header`: no `HeaderName` is parsed from `name` on the request path.
+        let headers = self.0.headers();
+        match name {
+            "authorization" => headers.get_all(AUTHORIZATION).count(),
+            "cookie" => headers.get_all(COOKIE).count(),
+            _ => headers.iter().filter(|(n, _)| n.as_str() == name).count(),
+        }
     }
 
     fn method(&self) -> &str {
