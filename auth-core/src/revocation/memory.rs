@@ -204,6 +204,7 @@ impl InMemoryRevocation {
     }
 
     /// Forgets everything (the Redis store's mirror, before it re-reads Redis).
+    #[cfg(feature = "redis")]
     pub(crate) fn clear(&self) {
         if let Ok(mut st) = self.state.write() {
             *st = State::default();
