@@ -54,11 +54,9 @@ async fn articles(ctx: AuthContext) -> String {
     ctx.user_id().to_owned()
 }
 
-/// These tests check strict one-time use of refresh tokens: the retry window (a used token
-/// presented again within seconds is a client's retry) is off; `fail_closed.rs` tests it.
 fn config(jwt: JwtConfig, store: Option<std::sync::Arc<dyn RevocationStore>>) -> AuthConfig {
     let mut b = AuthConfig::builder()
-        .jwt(jwt.refresh_retry_secs(0))
+        .jwt(jwt)
         .roles(RoleMap::new().grant("editor", ["articles.*"]));
     if let Some(s) = store {
         b = b.revocation_arc(s);

@@ -163,14 +163,14 @@ impl JwtConfig {
         self
     }
 
-    /// How long after a refresh token's first use it may be presented again and answered with a
-    /// new pair rather than treated as reuse (default 10 seconds; 0 turns retries off).
+    /// How long after a failed refresh its token may be presented again (default 10 seconds; 0
+    /// turns retries off).
     ///
-    /// A client retries when its refresh was answered 503 (the store timed out, though its write
-    /// may have landed) or its answer was lost. Within this window the retry gets a new pair in
-    /// the same family and nothing is revoked; after it, presenting a used token is reuse and
-    /// revokes the family. The window is also how long a stolen refresh token could be used
-    /// alongside its owner's without being noticed: keep it short.
+    /// A refresh answered 503 may still have marked its token used (the store timed out, but
+    /// its write landed). Such a token, used but never answered, can be retried within this
+    /// window (and no sooner than a second after the first attempt): the retry gets a new pair
+    /// in the same family and nothing is revoked. A token whose refresh was answered is spent:
+    /// presenting it again is reuse and revokes its family, within the window too.
     pub fn refresh_retry_secs(mut self, secs: u64) -> Self {
         self.refresh_retry = secs;
         self

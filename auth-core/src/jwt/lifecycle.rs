@@ -7,6 +7,11 @@ use crate::context::AuthContext;
 use crate::error::{AuthError, IssueError, Reason};
 use crate::revocation::{RevocationStore, TokenRef};
 
+/// How long a refresh may still be under way after its token was marked used (its store call
+/// has a timeout of its own, 500 ms by default): a second presentation sooner is concurrent,
+/// and treated as reuse.
+pub const IN_FLIGHT_MS: u64 = 1_000;
+
 fn unavailable(e: crate::StoreError) -> AuthError {
     AuthError::Unavailable(e.to_string().into())
 }
@@ -36,10 +41,13 @@ impl JwtBackend {
     /// descended from the same login, and their access tokens) is revoked at once and the
     /// answer is [`Reason::Revoked`].
     ///
-    /// Except within the retry window ([`super::JwtConfig::refresh_retry_secs`], 10 s by
-    /// default) after its first use: a client whose refresh was answered 503 (the store timed out
-    /// but its write landed) or whose answer was lost retries with the same token, and gets a
-    /// new pair in the same family; nothing is revoked.
+    /// Once a refresh succeeds, its token is marked final before the new pair is returned:
+    /// presenting it again is reuse. A refresh that failed after its token was marked used (the
+    /// store timed out, but its write landed, and the client got 503) left the token used but
+    /// not final: the client's retry, at least [`IN_FLIGHT_MS`] and at most
+    /// [`super::JwtConfig::refresh_retry_secs`] (10 s) later, gets a new pair and nothing is
+    /// revoked. A second presentation within [`IN_FLIGHT_MS`] (a concurrent refresh) is
+    /// reuse: of concurrent refreshes with one token, at most one succeeds.
     pub async fn refresh(&self, refresh_token: &str) -> Result<TokenPair, AuthError> {
         let store = self.store()?;
         let ctx = self
@@ -51,8 +59,7 @@ impl JwtBackend {
         let (Some(jti), Some(family)) = (info.jti.as_deref(), info.family.as_deref()) else {
             return Err(AuthError::Unauthenticated(Reason::MissingClaim("fam")));
         };
-        let now = crate::time::now();
-        let family_until = now + self.retention();
+        let family_until = crate::time::now() + self.retention();
         let t = TokenRef {
             jti: None,
             user_id: ctx.user_id(),
@@ -66,10 +73,10 @@ impl JwtBackend {
         let user = ctx.user_id();
         match store.consume(jti, user, exp).await.map_err(unavailable)? {
             None => {}
-            Some(used) if used != 0 && now.saturating_sub(used) < self.s.refresh_retry => {
+            Some(used_ms) if used_ms != 0 && self.is_retry(used_ms) => {
                 tracing::info!(
                     user,
-                    "refresh retried within the retry window: answered again"
+                    "refresh retried after a failed answer: answered again"
                 );
             }
             Some(_) => {
@@ -84,14 +91,28 @@ impl JwtBackend {
                 return Err(AuthError::Unauthenticated(Reason::Revoked));
             }
         }
-        Ok(TokenPair {
+        let pair = TokenPair {
             access: self
                 .issue_for_context(&ctx, TokenOptions::access().family(family))
                 .map_err(issue_failed)?,
             refresh: self
                 .issue_for_context(&ctx, TokenOptions::refresh().family(family))
                 .map_err(issue_failed)?,
-        })
+        };
+        // The answer is about to be sent: from now on this token is spent for good. If this
+        // write fails the client gets 503, and its retry finds the token used, not final.
+        store
+            .revoke_token(jti, user, exp)
+            .await
+            .map_err(unavailable)?;
+        Ok(pair)
+    }
+
+    /// Whether a refresh token first used at `used_ms` (and never answered) is being retried:
+    /// the first attempt is over, and the retry window is not.
+    fn is_retry(&self, used_ms: u64) -> bool {
+        let since = crate::time::now_ms().saturating_sub(used_ms);
+        since >= IN_FLIGHT_MS && since < self.s.refresh_retry.saturating_mul(1000)
     }
 
     /// Logs out: revokes the access token of `access` (if it has a `jti`) and, when given, the

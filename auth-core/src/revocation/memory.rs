@@ -36,7 +36,7 @@ pub struct InMemoryRevocation {
 struct Entry {
     /// Kept until then (seconds).
     until: u64,
-    /// When a refresh token was consumed (seconds); 0 for a revocation.
+    /// When a refresh token was consumed (milliseconds); 0 once spent or revoked.
     used_at: u64,
     /// Whose it is (`None` in the Redis store's mirror, which Redis bounds).
     user: Option<Arc<str>>,
@@ -267,7 +267,7 @@ impl InMemoryRevocation {
                 return Some(e.used_at);
             }
             if let (Recorded::Entry, mut e) = st.record(Some(user), until, per_user) {
-                e.used_at = now;
+                e.used_at = crate::time::now_ms();
                 st.tokens.insert(jti.into(), e);
             }
             None
@@ -483,10 +483,8 @@ mod tests {
         let until = crate::time::now() + 60;
         assert_eq!(s.consume("r", "u", until).await.unwrap(), None);
         let used = s.consume("r", "u", until).await.unwrap().unwrap();
-        assert!(
-            used + 2 >= crate::time::now() && used > 0,
-            "used now: {used}"
-        );
+        let now_ms = crate::time::now_ms();
+        assert!(used + 2_000 >= now_ms && used <= now_ms, "used now: {used}");
         s.revoke_token("a", "u", until).await.unwrap();
         assert_eq!(
             s.consume("a", "u", until).await.unwrap(),

@@ -145,9 +145,10 @@ pub trait RevocationStore: Send + Sync + 'static {
     ) -> StoreFuture<'a, ()>;
 
     /// Marks a refresh token of `user_id` as used now, atomically: `None` the first time;
-    /// `Some(t)` when it was used before, at `t` (seconds since the epoch), or revoked
-    /// (`Some(0)`). Refresh rotation relies on this to detect reuse even when two requests race
-    /// with the same token, and to recognise a client's retry of a refresh whose answer it lost.
+    /// `Some(t)` when it was used before, at `t` (milliseconds since the epoch) and not yet
+    /// spent, or `Some(0)` when it is spent or revoked ([`RevocationStore::revoke_token`]).
+    /// Refresh rotation relies on this to detect reuse even when two requests race with the
+    /// same token, and to recognise the retry of a refresh that failed before it was answered.
     fn consume<'a>(
         &'a self,
         jti: &'a str,

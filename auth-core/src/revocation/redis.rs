@@ -458,7 +458,7 @@ impl RevocationStore for RedisRevocation {
                     let mut c = s.conn().await?;
                     let earlier: Option<u64> = redis::Script::new(CONSUME)
                         .key(s.key('t', jti))
-                        .arg(crate::time::now())
+                        .arg(crate::time::now_ms())
                         .arg(ttl(expires_at))
                         .invoke_async(&mut c)
                         .await

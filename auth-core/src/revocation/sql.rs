@@ -254,10 +254,10 @@ impl RevocationStore for SqlRevocation {
         _user_id: &'a str,
         expires_at: u64,
     ) -> StoreFuture<'a, Option<u64>> {
-        // The time of use goes in `not_before` (0 for a revoked token).
+        // The time of use (ms) goes in `not_before` (0 once spent or revoked).
         StoreFuture::boxed(self.bounded(async move {
             self.purge_if_due().await?;
-            let now = crate::time::now();
+            let now = crate::time::now_ms();
             let r = sqlx::query(
                 "INSERT INTO auth_revocations (kind, id, not_before, expires_at) VALUES ('t', $1, $2, $3)
                  ON CONFLICT (kind, id) DO NOTHING",
