@@ -188,3 +188,19 @@ pub fn rss_kib() -> u64 {
         })
         .unwrap_or(0)
 }
+
+/// Calls an actix test service: `(status, body)`.
+pub async fn status<S, B>(app: &S, req: actix_web::test::TestRequest) -> (u16, String)
+where
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
+    B: actix_web::body::MessageBody,
+{
+    let res = actix_web::test::call_service(app, req.to_request()).await;
+    let status = res.status().as_u16();
+    let body = actix_web::test::read_body(res).await;
+    (status, String::from_utf8_lossy(&body).into_owned())
+}

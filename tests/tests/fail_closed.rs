@@ -17,7 +17,7 @@ use auth_actix::prelude::*;
 use auth_actix::test::TestRequestExt;
 use auth_actix::{RedisRevocation, RevocationStore, SqlRevocation};
 use serde_json::{json, Value};
-use tests::{http, redis_url, require_service, unique, Proxy};
+use tests::{http, redis_url, require_service, status as call, unique, Proxy};
 
 const SECRET: &str = "fail-closed-secret-that-is-long-enough-012";
 
@@ -86,17 +86,6 @@ macro_rules! app {
         )
         .await
     };
-}
-
-async fn call<S, B>(app: &S, req: test::TestRequest) -> (u16, String)
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
-    let res = test::call_service(app, req.to_request()).await;
-    let status = res.status().as_u16();
-    let body = test::read_body(res).await;
-    (status, String::from_utf8(body.to_vec()).unwrap())
 }
 
 async fn login<S, B>(app: &S, who: &str) -> TokenResponse

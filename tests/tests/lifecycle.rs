@@ -14,7 +14,7 @@ use auth_actix::prelude::*;
 use auth_actix::test::TestRequestExt;
 use auth_actix::{RedisRevocation, RevocationStore, SqlRevocation};
 use serde_json::{json, Value};
-use tests::{database_url, redis_url, require_service, unique, Proxy};
+use tests::{database_url, redis_url, require_service, status, unique, Proxy};
 
 const SECRET: &str = "lifecycle-secret-that-is-long-enough-0123";
 
@@ -74,17 +74,6 @@ macro_rules! app {
         )
         .await
     };
-}
-
-async fn status<S, B>(app: &S, req: test::TestRequest) -> (u16, String)
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
-    let res = test::call_service(app, req.to_request()).await;
-    let status = res.status().as_u16();
-    let body = test::read_body(res).await;
-    (status, String::from_utf8(body.to_vec()).unwrap())
 }
 
 async fn login<S, B>(app: &S) -> TokenResponse

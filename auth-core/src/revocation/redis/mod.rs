@@ -20,10 +20,9 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::StreamExt as _;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncCommands, Client};
 use tokio::sync::OnceCell;
@@ -31,6 +30,8 @@ use tokio::sync::OnceCell;
 use super::{
     ttl, InMemoryRevocation, RevocationStore, StoreError, StoreFuture, TokenRef, DEFAULT_TIMEOUT,
 };
+
+mod follow;
 
 const NAME: &str = "redis";
 
@@ -176,7 +177,7 @@ impl RedisRevocationBuilder {
             mirror: InMemoryRevocation::with_capacity(self.mirror_capacity),
             synced: AtomicBool::new(false),
         });
-        tokio::spawn(follow(Arc::downgrade(&shared)));
+        tokio::spawn(follow::follow(Arc::downgrade(&shared)));
         RedisRevocation { shared }
     }
 }
@@ -251,162 +252,6 @@ impl Shared {
             Ok(user.is_some_and(|nbf| t.issued_at_ms.is_none_or(|iat| iat < nbf)))
         })
         .await
-    }
-
-    fn apply(&self, event: &str) {
-        let mut parts = event.splitn(3, ' ');
-        let (Some(kind), Some(exp), Some(rest)) = (parts.next(), parts.next(), parts.next()) else {
-            return;
-        };
-        let Ok(exp) = exp.parse::<u64>() else { return };
-        let r = match kind {
-            "t" => self.mirror.insert_token(rest, None, exp),
-            "f" => self.mirror.insert_family(rest, None, exp),
-            "u" => match rest.split_once(' ') {
-                Some((nbf, user)) => match nbf.parse::<u64>() {
-                    Ok(nbf) => self.mirror.insert_user(user, nbf, exp),
-                    Err(_) => return,
-                },
-                None => return,
-            },
-            _ => return,
-        };
-        if let Err(e) = r {
-            // The local set is full: stop trusting it rather than miss a revocation.
-            tracing::error!(error = %e, "redis revocation mirror is full; checks go to Redis directly");
-            self.synced.store(false, Ordering::Release);
-        }
-    }
-
-    /// Re-reads every revocation from Redis into the local set.
-    async fn resync(&self) -> Result<(), StoreError> {
-        let mut c = self.conn().await?;
-        self.mirror.clear();
-        let pattern = format!("{}:*", self.prefix);
-        let keys: Vec<String> = {
-            let mut iter = c.scan_match::<_, String>(&pattern).await.map_err(err)?;
-            let mut keys = Vec::new();
-            while let Some(k) = iter.next().await {
-                keys.push(k);
-            }
-            keys
-        };
-        let now = crate::time::now();
-        for chunk in keys.chunks(500) {
-            let mut pipe = redis::pipe();
-            for k in chunk {
-                pipe.get(k).ttl(k);
-            }
-            let answers: Vec<(Option<u64>, i64)> = pipe.query_async(&mut c).await.map_err(err)?;
-            for (k, (value, ttl)) in chunk.iter().zip(answers) {
-                let Some(rest) = k
-                    .strip_prefix(&self.prefix)
-                    .and_then(|r| r.strip_prefix(':'))
-                else {
-                    continue;
-                };
-                let exp = now + ttl.max(1) as u64;
-                let r = match rest.split_once(':') {
-                    Some(("t", id)) => self.mirror.insert_token(id, None, exp),
-                    Some(("f", id)) => self.mirror.insert_family(id, None, exp),
-                    Some(("u", id)) => match value {
-                        Some(nbf) => self.mirror.insert_user(id, nbf, exp),
-                        None => Ok(()),
-                    },
-                    _ => Ok(()),
-                };
-                r?;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// How often the background task checks that its subscription is alive (a `PING` on the
-/// subscription's own connection, answered within the store's timeout).
-const LIVENESS_PERIOD: Duration = Duration::from_secs(1);
-
-/// The longest a resynchronisation (reading every revocation) may take before it is retried.
-const RESYNC_LIMIT: Duration = Duration::from_secs(30);
-
-/// The background task: subscribe, resynchronise, follow the channel; on any failure stop
-/// trusting the local set, back off and start again. Ends when the store is dropped.
-///
-/// A subscription can die without its socket closing (a half-open link: a NAT timeout, a
-/// failover, a cable): the task then hears nothing, which looks like a quiet channel. So every
-/// [`LIVENESS_PERIOD`] it sends `PING` on the subscription's connection; no answer within the
-/// store's timeout counts as a lost channel, and the local set stops being trusted at once.
-async fn follow(weak: Weak<Shared>) {
-    let mut backoff = Duration::from_millis(50);
-    loop {
-        let Some(shared) = weak.upgrade() else { return };
-        let client = shared.client.clone();
-        let channel = shared.channel.clone();
-        let timeout = shared.timeout;
-        drop(shared);
-        let outcome: Result<(), StoreError> = async {
-            let pubsub = tokio::time::timeout(timeout, client.get_async_pubsub())
-                .await
-                .map_err(|_| err("no connection within the timeout"))?
-                .map_err(err)?;
-            let (mut sink, mut messages) = pubsub.split();
-            tokio::time::timeout(timeout, sink.subscribe(&channel))
-                .await
-                .map_err(|_| err("no answer to SUBSCRIBE within the timeout"))?
-                .map_err(err)?;
-            {
-                let shared = weak.upgrade().ok_or_else(|| err("dropped"))?;
-                // Not trusted until complete; a link that dies meanwhile is retried.
-                tokio::time::timeout(RESYNC_LIMIT, shared.resync())
-                    .await
-                    .map_err(|_| err("resynchronisation took too long"))??;
-                shared.synced.store(true, Ordering::Release);
-            }
-            let mut liveness = tokio::time::interval(LIVENESS_PERIOD);
-            liveness.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tokio::select! {
-                    msg = messages.next() => {
-                        let Some(msg) = msg else {
-                            return Err(err("subscription closed"));
-                        };
-                        let Some(shared) = weak.upgrade() else {
-                            return Ok(());
-                        };
-                        if let Ok(payload) = msg.get_payload::<String>() {
-                            shared.apply(&payload);
-                        }
-                    }
-                    _ = liveness.tick() => {
-                        if weak.strong_count() == 0 {
-                            return Ok(());
-                        }
-                        let ping = sink.ping::<redis::Value>();
-                        match tokio::time::timeout(timeout, ping).await {
-                            Ok(Ok(_)) => {}
-                            Ok(Err(e)) => return Err(err(e)),
-                            Err(_) => {
-                                return Err(err(format!(
-                                    "the subscription did not answer PING within {timeout:?}"
-                                )))
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        .await;
-        let Some(shared) = weak.upgrade() else { return };
-        shared.synced.store(false, Ordering::Release);
-        drop(shared);
-        match outcome {
-            Ok(()) => return,
-            Err(e) => {
-                tracing::warn!(error = %e, "redis revocation channel lost; checking Redis directly until it is back");
-            }
-        }
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(Duration::from_secs(1));
     }
 }
 
