@@ -204,3 +204,75 @@ where
     let body = actix_web::test::read_body(res).await;
     (status, String::from_utf8_lossy(&body).into_owned())
 }
+
+/// The users of the token-endpoint tests: `alice` (id 1) and `bob` (id 2), role `editor`,
+/// password `<name>-password`, checked with Argon2 off the worker threads as an app would.
+pub mod fixtures {
+    use auth_actix::core::password::{hash_password, verify_user_password_async};
+    use auth_actix::endpoints::{CredentialsVerifier, TokenResponse};
+    use auth_actix::{AuthUser, UserLoadError};
+
+    /// A user with a password hash.
+    #[derive(AuthUser, Clone, Debug)]
+    pub struct User {
+        /// The id.
+        pub id: String,
+        /// The login name.
+        pub username: String,
+        /// Argon2id PHC string.
+        pub password_hash: String,
+        /// Roles.
+        pub roles: Vec<String>,
+    }
+
+    /// The user store behind `POST /auth/token`.
+    #[derive(Clone, Debug)]
+    pub struct Users(pub std::sync::Arc<Vec<User>>);
+
+    impl CredentialsVerifier for Users {
+        type User = User;
+        async fn verify(
+            &self,
+            username: &str,
+            password: &str,
+        ) -> Result<Option<User>, UserLoadError> {
+            let user = self.0.iter().find(|u| u.username == username);
+            let hash = user.map(|u| u.password_hash.clone());
+            let ok = verify_user_password_async(hash, password.to_owned()).await;
+            Ok(user.filter(|_| ok).cloned())
+        }
+    }
+
+    /// alice and bob.
+    pub fn users() -> Users {
+        let user = |id: &str, name: &str| User {
+            id: id.into(),
+            username: name.into(),
+            password_hash: hash_password(&format!("{name}-password")).expect("hash"),
+            roles: vec!["editor".into()],
+        };
+        Users(std::sync::Arc::new(vec![
+            user("1", "alice"),
+            user("2", "bob"),
+        ]))
+    }
+
+    /// Logs `who` in through `POST /auth/token`; panics unless it answers 200.
+    pub async fn login<S, B>(app: &S, who: &str) -> TokenResponse
+    where
+        S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+        B: actix_web::body::MessageBody,
+    {
+        let body = serde_json::json!({"username": who, "password": format!("{who}-password")});
+        let req = actix_web::test::TestRequest::post()
+            .uri("/auth/token")
+            .set_json(body);
+        let (code, body) = super::status(app, req).await;
+        assert_eq!(code, 200, "{body}");
+        serde_json::from_str(&body).expect("a token response")
+    }
+}

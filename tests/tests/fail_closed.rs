@@ -8,49 +8,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{Service, ServiceResponse};
 use actix_web::{get, test, web, App, HttpResponse, HttpServer};
-use auth_actix::core::password::{hash_password, verify_user_password_async};
-use auth_actix::endpoints::{AuthEndpoints, CredentialsVerifier, TokenResponse};
+use auth_actix::endpoints::{AuthEndpoints, TokenResponse};
 use auth_actix::prelude::*;
 use auth_actix::test::TestRequestExt;
 use auth_actix::{RedisRevocation, RevocationStore, SqlRevocation};
 use serde_json::{json, Value};
+use tests::fixtures::{login, users};
 use tests::{http, redis_url, require_service, status as call, unique, Proxy};
 
 const SECRET: &str = "fail-closed-secret-that-is-long-enough-012";
-
-#[derive(AuthUser, Clone)]
-struct User {
-    id: String,
-    username: String,
-    password_hash: String,
-    roles: Vec<String>,
-}
-
-#[derive(Clone)]
-struct Users(Arc<Vec<User>>);
-
-impl CredentialsVerifier for Users {
-    type User = User;
-    async fn verify(&self, username: &str, password: &str) -> Result<Option<User>, UserLoadError> {
-        let user = self.0.iter().find(|u| u.username == username);
-        let hash = user.map(|u| u.password_hash.clone());
-        let ok = verify_user_password_async(hash, password.to_owned()).await;
-        Ok(user.filter(|_| ok).cloned())
-    }
-}
-
-fn users() -> Users {
-    let user = |id: &str, name: &str| User {
-        id: id.into(),
-        username: name.into(),
-        password_hash: hash_password(&format!("{name}-password")).unwrap(),
-        roles: vec!["editor".into()],
-    };
-    Users(Arc::new(vec![user("1", "alice"), user("2", "bob")]))
-}
 
 #[get("/articles")]
 #[guard(has_permission("articles.read"))]
@@ -86,19 +53,6 @@ macro_rules! app {
         )
         .await
     };
-}
-
-async fn login<S, B>(app: &S, who: &str) -> TokenResponse
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
-    let req = test::TestRequest::post()
-        .uri("/auth/token")
-        .set_json(json!({"username": who, "password": format!("{who}-password")}));
-    let (code, body) = call(app, req).await;
-    assert_eq!(code, 200, "{body}");
-    serde_json::from_str(&body).unwrap()
 }
 
 fn get_articles(token: &str) -> test::TestRequest {

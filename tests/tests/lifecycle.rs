@@ -5,48 +5,16 @@
 
 use std::time::{Duration, Instant};
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{Service, ServiceResponse};
 use actix_web::{get, test, App};
-use auth_actix::core::password::{hash_password, verify_user_password_async};
-use auth_actix::endpoints::{AuthEndpoints, CookieSettings, CredentialsVerifier, TokenResponse};
+use auth_actix::endpoints::{AuthEndpoints, CookieSettings, TokenResponse};
 use auth_actix::prelude::*;
 use auth_actix::test::TestRequestExt;
 use auth_actix::{RedisRevocation, RevocationStore, SqlRevocation};
 use serde_json::{json, Value};
+use tests::fixtures::{login, users};
 use tests::{database_url, redis_url, require_service, status, unique, Proxy};
 
 const SECRET: &str = "lifecycle-secret-that-is-long-enough-0123";
-
-#[derive(AuthUser, Clone)]
-struct User {
-    id: String,
-    username: String,
-    password_hash: String,
-    roles: Vec<String>,
-}
-
-#[derive(Clone)]
-struct Users(Vec<User>);
-
-impl CredentialsVerifier for Users {
-    type User = User;
-    async fn verify(&self, username: &str, password: &str) -> Result<Option<User>, UserLoadError> {
-        let user = self.0.iter().find(|u| u.username == username);
-        let hash = user.map(|u| u.password_hash.clone());
-        let ok = verify_user_password_async(hash, password.to_owned()).await;
-        Ok(user.filter(|_| ok).cloned())
-    }
-}
-
-fn users() -> Users {
-    Users(vec![User {
-        id: "1".into(),
-        username: "alice".into(),
-        password_hash: hash_password("alice-password").unwrap(),
-        roles: vec!["editor".into()],
-    }])
-}
 
 #[get("/articles")]
 #[guard(has_permission("articles.read"))]
@@ -74,22 +42,6 @@ macro_rules! app {
         )
         .await
     };
-}
-
-async fn login<S, B>(app: &S) -> TokenResponse
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
-    let (code, body) = status(
-        app,
-        test::TestRequest::post()
-            .uri("/auth/token")
-            .set_json(json!({"username": "alice", "password": "alice-password"})),
-    )
-    .await;
-    assert_eq!(code, 200, "{body}");
-    serde_json::from_str(&body).unwrap()
 }
 
 fn refresh_req(token: &str) -> test::TestRequest {
@@ -124,7 +76,7 @@ async fn login_refresh_rotation_and_reuse_detection() {
     .await;
     assert_eq!(code, 401, "unknown user: same answer");
 
-    let first = login(&app).await;
+    let first = login(&app, "alice").await;
     assert_eq!(first.token_type, "bearer");
     assert_eq!(first.expires_in, 900);
     assert_eq!(
@@ -196,7 +148,7 @@ async fn login_refresh_rotation_and_reuse_detection() {
     );
 
     // Other ways to present the refresh token: the X-Refresh-Token header.
-    let third = login(&app).await;
+    let third = login(&app, "alice").await;
     let (code, _) = status(
         &app,
         test::TestRequest::post()
@@ -218,7 +170,7 @@ async fn login_refresh_rotation_and_reuse_detection() {
 async fn logout_and_logout_everywhere() {
     let cfg = config(JwtConfig::hs256(SECRET), None);
     let app = app!(cfg, AuthEndpoints::new(users()));
-    let s = login(&app).await;
+    let s = login(&app, "alice").await;
     // Twice: the second answer comes from the verified-token cache, with the route's guard
     // remembered by the context. Neither may outlive the logout.
     for _ in 0..2 {
@@ -261,8 +213,8 @@ async fn logout_and_logout_everywhere() {
         "logout needs a token"
     );
 
-    let a = login(&app).await;
-    let b = login(&app).await;
+    let a = login(&app, "alice").await;
+    let b = login(&app, "alice").await;
     assert_eq!(
         status(
             &app,
@@ -290,7 +242,7 @@ async fn logout_and_logout_everywhere() {
     );
     // Tokens issued after the stamp (iat has one-second resolution) work again.
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let fresh = login(&app).await;
+    let fresh = login(&app, "alice").await;
     assert_eq!(
         status(
             &app,
@@ -395,7 +347,7 @@ async fn shared_store_instances(
     let cfg_b = config(JwtConfig::hs256(SECRET), Some(b));
     let app_a = app!(cfg_a, AuthEndpoints::new(users()));
     let app_b = app!(cfg_b, AuthEndpoints::new(users()));
-    let s = login(&app_a).await;
+    let s = login(&app_a, "alice").await;
     assert_eq!(
         status(
             &app_b,
@@ -439,7 +391,7 @@ async fn shared_store_instances(
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     // Refresh reuse detected across instances.
-    let s = login(&app_a).await;
+    let s = login(&app_a, "alice").await;
     assert_eq!(status(&app_a, refresh_req(&s.refresh_token)).await.0, 200);
     assert_eq!(status(&app_b, refresh_req(&s.refresh_token)).await.0, 401);
 }
@@ -483,7 +435,7 @@ async fn unreachable_store_is_503_within_the_timeout_then_recovers() {
     assert!(store.wait_synced(Duration::from_secs(5)).await);
     let cfg = config(JwtConfig::hs256(SECRET), Some(std::sync::Arc::new(store)));
     let app = app!(cfg, AuthEndpoints::new(users()));
-    let s = login(&app).await;
+    let s = login(&app, "alice").await;
     assert_eq!(
         status(
             &app,
@@ -602,7 +554,7 @@ async fn an_awaited_store_is_asked_once_per_request() {
     });
     let cfg = config(JwtConfig::hs256(SECRET), Some(store.clone()));
     let app = app!(cfg, AuthEndpoints::new(users()));
-    let s = login(&app).await;
+    let s = login(&app, "alice").await;
     let checks = || store.checks.load(std::sync::atomic::Ordering::SeqCst);
     let before = checks();
     for _ in 0..5 {
