@@ -63,9 +63,18 @@ async fn one_account_cannot_fill_the_memory_store() {
     assert!(store.len() <= 1_001, "{} entries for one user", store.len());
     eprintln!("50,000 refresh + logout cycles of one user: memory grew by {grown} KiB");
     assert!(grown < 2 * 1024, "memory grew by {grown} KiB");
-    // And the user's tokens still work after it: the stamp covers only older tokens.
-    let pair = jwt.issue_pair(&alice).unwrap();
-    assert!(jwt.refresh(&pair.refresh.token).await.is_ok());
+    // And the user's new tokens work, past the bound too: the stamp covers only older tokens.
+    for _ in 0..3 {
+        let pair = jwt.issue_pair(&alice).unwrap();
+        let next = jwt.refresh(&pair.refresh.token).await.unwrap();
+        let access = jwt.verify(&next.access.token).unwrap();
+        assert!(
+            jwt.check_revocation(&access).await.is_ok(),
+            "the new pair is revoked"
+        );
+        let again = jwt.refresh(&next.refresh.token).await;
+        assert!(again.is_ok(), "the new refresh token is revoked");
+    }
 }
 
 /// What one entry of the in-memory store costs, as the docs state it (about 200 bytes).

@@ -41,7 +41,7 @@ impl JwtBackend {
     /// descended from the same login, and their access tokens) is revoked at once and the
     /// answer is [`Reason::Revoked`].
     ///
-    /// Once a refresh succeeds, its token is marked final before the new pair is returned:
+    /// A refresh marks its token spent before it issues the new pair, so that
     /// presenting it again is reuse. A refresh that failed after its token was marked used (the
     /// store timed out, but its write landed, and the client got 503) left the token used but
     /// not final: the client's retry, at least [`IN_FLIGHT_MS`] and at most
@@ -91,21 +91,22 @@ impl JwtBackend {
                 return Err(AuthError::Unauthenticated(Reason::Revoked));
             }
         }
-        let pair = TokenPair {
+        // From now on this token is spent for good. If this write fails the client gets 503,
+        // and its retry finds the token used, not spent. Marked before the new pair is issued:
+        // a store that folds this revocation into a "logged out before now" stamp (the
+        // in-memory store, for a user with too many entries) must not cover the new pair.
+        store
+            .revoke_token(jti, user, exp)
+            .await
+            .map_err(unavailable)?;
+        Ok(TokenPair {
             access: self
                 .issue_for_context(&ctx, TokenOptions::access().family(family))
                 .map_err(issue_failed)?,
             refresh: self
                 .issue_for_context(&ctx, TokenOptions::refresh().family(family))
                 .map_err(issue_failed)?,
-        };
-        // The answer is about to be sent: from now on this token is spent for good. If this
-        // write fails the client gets 503, and its retry finds the token used, not final.
-        store
-            .revoke_token(jti, user, exp)
-            .await
-            .map_err(unavailable)?;
-        Ok(pair)
+        })
     }
 
     /// Whether a refresh token first used at `used_ms` (and never answered) is being retried:
