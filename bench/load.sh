@@ -7,6 +7,8 @@
 #
 #   bash bench/load.sh            # DUR=4 seconds a case, RUNS=5 interleaved rounds (medians);
 #                                 # side by side: AB_RUNS=9 windows of AB_DUR=3 seconds (medians)
+#   RUNS=0 AB_CASES="hs256 apikey" bash bench/load.sh   # only those side-by-side cases (an A/B
+#                                 # of a change in a few minutes)
 #
 # Each server runs one worker pinned to core 0; wrk (-t1 -c32) is pinned to core 1.
 #
@@ -24,6 +26,7 @@ DUR=${DUR:-4}
 RUNS=${RUNS:-5}
 AB_DUR=${AB_DUR:-3}
 AB_RUNS=${AB_RUNS:-9}
+AB_CASES=${AB_CASES:-}
 POOL_SIZE=${POOL_SIZE:-10000}
 OURS_PORT=18101
 PEER_PORT=18102
@@ -140,6 +143,7 @@ ab_results=$(mktemp)
 for run in $(seq 1 "$AB_RUNS"); do
   for c in "${ab_cases[@]}"; do
     IFS='|' read -r name port_a path_a port_b path_b mode <<<"$c"
+    if [ -n "$AB_CASES" ] && [[ " $AB_CASES " != *" $name "* ]]; then continue; fi
     pid_a=$(pid_of_port "$port_a"); pid_b=$(pid_of_port "$port_b")
     a0=$(cpu_ns "$pid_a"); b0=$(cpu_ns "$pid_b")
     fa=$(mktemp); fb=$(mktemp)

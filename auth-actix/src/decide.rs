@@ -78,34 +78,48 @@ pub(crate) async fn authenticate(
     cfg: &AuthConfig,
     list: &BackendList,
 ) -> Result<AuthContext, AuthError> {
-    if let Some((by, result)) = req
-        .extensions()
-        .get::<AuthState>()
-        .and_then(|s| s.authenticated.as_ref())
-    {
-        if by.same_as(list, cfg) {
-            return result.clone();
-        }
+    if let Some(result) = recorded(req, cfg, list) {
+        return result;
     }
-    let parts = ActixRequest(req);
-    let backends = &cfg.inner.backends;
-    let result = match list {
-        BackendList::Route(names) => backends.authenticate(names, &parts).await,
-        BackendList::Scope(names) => backends.authenticate(names, &parts).await,
-        BackendList::Defaults => {
-            let names = &cfg.inner.default_backends;
-            backends.authenticate(names, &parts).await
-        }
-    };
+    let result = run_backends(req, cfg, list).await;
     req.extensions_mut()
         .get_or_insert_with(AuthState::default)
         .authenticated = Some((list.clone(), result.clone()));
     result
 }
 
-/// The whole way of a protected request: authenticate with `list`, apply `policy` (the
-/// configuration's default guard when `None`), record the identity admitted, and turn a refusal
-/// into its response. `route` names the route in log lines.
+/// The result of an earlier authentication of `req` with the same backends, if any.
+fn recorded(
+    req: &HttpRequest,
+    cfg: &AuthConfig,
+    list: &BackendList,
+) -> Option<Result<AuthContext, AuthError>> {
+    let extensions = req.extensions();
+    let (by, result) = extensions.get::<AuthState>()?.authenticated.as_ref()?;
+    by.same_as(list, cfg).then(|| result.clone())
+}
+
+async fn run_backends(
+    req: &HttpRequest,
+    cfg: &AuthConfig,
+    list: &BackendList,
+) -> Result<AuthContext, AuthError> {
+    let parts = ActixRequest(req);
+    let backends = &cfg.inner.backends;
+    match list {
+        BackendList::Route(names) => backends.authenticate(names, &parts).await,
+        BackendList::Scope(names) => backends.authenticate(names, &parts).await,
+        BackendList::Defaults => {
+            let names = &cfg.inner.default_backends;
+            backends.authenticate(names, &parts).await
+        }
+    }
+}
+
+/// The whole way of a protected request: authenticate with `list` (unless that was done
+/// already), apply `policy` (the configuration's default guard when `None`), record both in the
+/// request's extensions at once, and turn a refusal into its response. `route` names the route
+/// in log lines.
 pub(crate) async fn admit(
     req: &HttpRequest,
     route: &str,
@@ -114,12 +128,18 @@ pub(crate) async fn admit(
 ) -> Result<Option<AuthContext>, AuthFailure> {
     let cfg = config(req)?;
     let policy = policy.unwrap_or(&cfg.inner.default_guard);
-    let result = authenticate(req, cfg, list).await;
-    let decided = decide(policy, result, req).await;
-    if let Ok(ctx) = &decided {
-        req.extensions_mut()
-            .get_or_insert_with(AuthState::default)
-            .admitted = Some(ctx.clone());
+    let result = match recorded(req, cfg, list) {
+        Some(result) => result,
+        None => run_backends(req, cfg, list).await,
+    };
+    let decided = decide(policy, result.clone(), req).await;
+    {
+        let mut extensions = req.extensions_mut();
+        let state = extensions.get_or_insert_with(AuthState::default);
+        state.authenticated = Some((list.clone(), result));
+        if let Ok(ctx) = &decided {
+            state.admitted = Some(ctx.clone());
+        }
     }
     report(route, req, cfg, decided)
 }

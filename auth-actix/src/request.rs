@@ -2,9 +2,9 @@
 
 use std::any::Any;
 
-use actix_web::http::header::{HeaderName, AUTHORIZATION, COOKIE};
+use actix_web::http::header::{HeaderName, HeaderValue, AUTHORIZATION, COOKIE};
 use actix_web::HttpRequest;
-use auth_core::RequestParts;
+use auth_core::{HeaderOnce, RequestParts};
 
 /// An actix-web request seen through auth-core's framework-neutral [`RequestParts`].
 #[derive(Debug, Clone, Copy)]
@@ -27,13 +27,20 @@ impl RequestParts for ActixRequest<'_> {
         value.map(|v| v.as_bytes())
     }
 
-    fn header_count(&self, name: &str) -> usize {
+    fn header_once(&self, name: &str) -> HeaderOnce<'_> {
         // As `header`: no `HeaderName` is parsed from `name` on the request path.
         let headers = self.0.headers();
         match name {
-            "authorization" => headers.get_all(AUTHORIZATION).count(),
-            "cookie" => headers.get_all(COOKIE).count(),
-            _ => headers.iter().filter(|(n, _)| n.as_str() == name).count(),
+            "authorization" => {
+                HeaderOnce::of(headers.get_all(AUTHORIZATION).map(HeaderValue::as_bytes))
+            }
+            "cookie" => HeaderOnce::of(headers.get_all(COOKIE).map(HeaderValue::as_bytes)),
+            _ => HeaderOnce::of(
+                headers
+                    .iter()
+                    .filter(|(n, _)| n.as_str() == name)
+                    .map(|(_, v)| v.as_bytes()),
+            ),
         }
     }
 

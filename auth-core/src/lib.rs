@@ -56,6 +56,6 @@ pub use error::{AuthError, ConfigError, IssueError, Reason};
 pub use jwt::{JwtBackend, JwtConfig, JwtKey};
 pub use permissions::{PermissionSet, RoleMap};
 pub use policy::{CustomGuard, Decision, Guard, Policy, PolicyRef};
-pub use request::{CredentialSource, RequestParts, SimpleRequest};
+pub use request::{CredentialSource, HeaderOnce, RequestParts, SimpleRequest};
 pub use revocation::{InMemoryRevocation, RevocationStore, StoreError, StoreFuture, TokenRef};
 pub use user::AuthUser;

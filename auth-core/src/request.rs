@@ -9,11 +9,10 @@ use crate::error::ConfigError;
 pub trait RequestParts {
     /// The first value of the header `name` (given in lowercase), as bytes.
     fn header(&self, name: &str) -> Option<&[u8]>;
-    /// How many times the header `name` (given in lowercase) appears. A credential header
-    /// that appears more than once makes the request ambiguous, and it is refused.
-    fn header_count(&self, name: &str) -> usize {
-        usize::from(self.header(name).is_some())
-    }
+    /// The header `name` (given in lowercase), told apart by how often it appears: credentials
+    /// are read through this, because a credential header that appears more than once makes
+    /// the request ambiguous, and it is refused.
+    fn header_once(&self, name: &str) -> HeaderOnce<'_>;
     /// The request method (`"GET"`, ...).
     fn method(&self) -> &str;
     /// The request path.
@@ -27,6 +26,28 @@ pub trait RequestParts {
     /// The value of cookie `name`, read from the `Cookie` header without allocating.
     fn cookie(&self, name: &str) -> Option<&str> {
         find_cookie(self.header("cookie")?, name)
+    }
+}
+
+/// A header as [`RequestParts::header_once`] finds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeaderOnce<'a> {
+    /// Not in the request.
+    Absent,
+    /// Exactly once, with this value.
+    Once(&'a [u8]),
+    /// More than once (whatever the values).
+    Repeated,
+}
+
+impl<'a> HeaderOnce<'a> {
+    /// What `values`, a header's values in order, make of it.
+    pub fn of(mut values: impl Iterator<Item = &'a [u8]>) -> Self {
+        match (values.next(), values.next()) {
+            (None, _) => HeaderOnce::Absent,
+            (Some(v), None) => HeaderOnce::Once(v),
+            (Some(_), Some(_)) => HeaderOnce::Repeated,
+        }
     }
 }
 
@@ -140,14 +161,13 @@ impl CredentialSource {
     pub(crate) fn find<'a, R: RequestParts + ?Sized>(&self, req: &'a R) -> Found<'a> {
         let value = match self {
             CredentialSource::Header { name, prefix } => {
-                let Some(raw) = req.header(name) else {
-                    return Found::Nothing;
+                let raw = match req.header_once(name) {
+                    HeaderOnce::Absent => return Found::Nothing,
+                    // A proxy in front may read another copy than this one: refuse, whatever
+                    // the copies hold (RFC 9110 makes `Authorization` a singleton field).
+                    HeaderOnce::Repeated => return Found::Repeated,
+                    HeaderOnce::Once(raw) => raw,
                 };
-                // A proxy in front may read another copy than this one: refuse, whatever the
-                // copies hold (RFC 9110 makes `Authorization` a singleton field).
-                if req.header_count(name) > 1 {
-                    return Found::Repeated;
-                }
                 // ASCII whitespace only: optional whitespace around a field value is SP or HTAB
                 // (RFC 9110, 5.6.3), and a parsed value holds no CR or LF.
                 let value = raw.trim_ascii();
@@ -232,8 +252,13 @@ impl RequestParts for SimpleRequest {
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_slice())
     }
-    fn header_count(&self, name: &str) -> usize {
-        self.headers.iter().filter(|(n, _)| n == name).count()
+    fn header_once(&self, name: &str) -> HeaderOnce<'_> {
+        HeaderOnce::of(
+            self.headers
+                .iter()
+                .filter(|(n, _)| n == name)
+                .map(|(_, v)| v.as_slice()),
+        )
     }
     fn method(&self) -> &str {
         &self.method
