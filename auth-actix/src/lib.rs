@@ -65,6 +65,8 @@ pub mod test;
 
 pub use auth_core as core;
 pub use auth_core::jwt::{Algorithm, JwtConfig, JwtKey, TokenOptions};
+#[cfg(feature = "oidc")]
+pub use auth_core::jwt::{ClaimMapping, IdentityProvider};
 #[cfg(feature = "redis")]
 pub use auth_core::revocation::redis::RedisRevocation;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]

@@ -139,6 +139,10 @@ pub enum Reason {
     /// A credential header appears more than once: the request is ambiguous and refused,
     /// whatever the other backends find.
     RepeatedHeader,
+    /// The keys of the token's identity provider are not loaded yet (the provider has not
+    /// answered since start-up). The JWT backend reports it as unavailable (503), not as a
+    /// refusal.
+    KeysUnavailable,
     /// A custom backend's reason.
     Other(Cow<'static, str>),
 }
@@ -172,6 +176,7 @@ impl Reason {
             Reason::WrongTokenType => "wrong_token_type",
             Reason::InvalidApiKey => "invalid_api_key",
             Reason::RepeatedHeader => "repeated_header",
+            Reason::KeysUnavailable => "keys_unavailable",
             Reason::Other(_) => "rejected",
         }
     }
@@ -196,6 +201,9 @@ impl fmt::Display for Reason {
             Reason::WrongTokenType => f.write_str("wrong token type"),
             Reason::InvalidApiKey => f.write_str("invalid API key"),
             Reason::RepeatedHeader => f.write_str("a credential header appears more than once"),
+            Reason::KeysUnavailable => {
+                f.write_str("the identity provider's keys are not loaded yet")
+            }
             Reason::Other(r) => f.write_str(r),
         }
     }

@@ -32,7 +32,11 @@ pub(crate) struct Settings {
     pub revocation: Option<Arc<dyn RevocationStore>>,
     /// The name the backend is registered under (recorded in contexts).
     pub name: Arc<str>,
-    pub cache: Option<TokenCache>,
+    /// Shared with the identity providers' refreshers, which empty it when a key set changes.
+    pub cache: Option<Arc<TokenCache>>,
+    /// Remote key sources, each bound to its issuer.
+    #[cfg(feature = "oidc")]
+    pub providers: Vec<super::provider::Provider>,
     /// Roles and permissions of verified tokens, each distinct set built once.
     pub grants: GrantsCache,
 }
@@ -151,8 +155,23 @@ impl JwtBackend {
                 return Outcome::Rejected(Reason::Malformed("empty or non-UTF-8 credential"))
             }
         };
-        let ctx = match self.verify(token) {
+        let verified = match self.verify(token) {
+            #[cfg(feature = "oidc")]
+            Err(Reason::UnknownKey | Reason::KeysUnavailable) if !self.s.providers.is_empty() => {
+                // A provider may have rotated its keys, or not answered yet: one fetch (at most
+                // one per cooldown, shared by every request asking meanwhile) and a second look.
+                match self.verify_after_refetch(token).await {
+                    Some(again) => again,
+                    None => self.verify(token),
+                }
+            }
+            other => other,
+        };
+        let ctx = match verified {
             Ok(ctx) => ctx,
+            Err(Reason::KeysUnavailable) => {
+                return Outcome::Unavailable(Reason::KeysUnavailable.to_string())
+            }
             Err(reason) => return Outcome::Rejected(reason),
         };
         match self.check_revocation(&ctx).await {

@@ -98,6 +98,12 @@ impl TokenCache {
         }
     }
 
+    /// Forgets every token (a key set changed: what it verified must be verified again).
+    #[cfg(feature = "oidc")]
+    pub(crate) fn clear(&self) {
+        self.map.clear();
+    }
+
     /// Number of entries (expired ones included until they are met or evicted).
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {

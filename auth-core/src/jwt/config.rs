@@ -40,6 +40,8 @@ pub struct JwtConfig {
     pub(crate) refresh_retry: u64,
     pub(crate) cache_capacity: usize,
     pub(crate) cache_ttl: u64,
+    #[cfg(feature = "oidc")]
+    providers: Vec<super::provider::IdentityProvider>,
 }
 
 impl fmt::Debug for JwtConfig {
@@ -79,6 +81,8 @@ impl JwtConfig {
             refresh_retry: 10,
             cache_capacity: 10_000,
             cache_ttl: 300,
+            #[cfg(feature = "oidc")]
+            providers: Vec::new(),
         }
     }
 
@@ -107,6 +111,33 @@ impl JwtConfig {
     pub fn try_key(mut self, key: Result<JwtKey, ConfigError>) -> Self {
         self.keys.push(key);
         self
+    }
+
+    /// Adds an identity provider's keys (feature `oidc`): its tokens are verified with the keys
+    /// it publishes, fetched in the background and rotated without a restart.
+    ///
+    /// Each key source verifies only the tokens of its issuer: this configuration's static keys
+    /// those stating [`JwtConfig::issuer`], each provider those stating its own. At most one
+    /// source may go without an issuer: it verifies the tokens whose `iss` no other source
+    /// claims. A provider without an issuer takes this configuration's when it has no static key.
+    #[cfg(feature = "oidc")]
+    pub fn identity_provider(mut self, provider: super::provider::IdentityProvider) -> Self {
+        self.providers.push(provider);
+        self
+    }
+
+    /// Adds an OpenID provider by its issuer URL (discovery; feature `oidc`). See
+    /// [`IdentityProvider::oidc`](super::IdentityProvider::oidc).
+    #[cfg(feature = "oidc")]
+    pub fn oidc(self, issuer: &str) -> Self {
+        self.identity_provider(super::provider::IdentityProvider::oidc(issuer))
+    }
+
+    /// Adds a JWKS URL as a key source (feature `oidc`). See
+    /// [`IdentityProvider::jwks`](super::IdentityProvider::jwks).
+    #[cfg(feature = "oidc")]
+    pub fn jwks(self, url: &str) -> Self {
+        self.identity_provider(super::provider::IdentityProvider::jwks(url))
     }
 
     /// Requires (and issues) this `iss`.
@@ -232,7 +263,11 @@ impl JwtConfig {
         for k in self.keys {
             keys.push(k?);
         }
-        if keys.is_empty() {
+        #[cfg(feature = "oidc")]
+        let no_provider = self.providers.is_empty();
+        #[cfg(not(feature = "oidc"))]
+        let no_provider = true;
+        if keys.is_empty() && no_provider {
             return Err(ConfigError::NoJwtKey);
         }
         let with_kid = keys.iter().filter(|k| k.kid.is_some()).count();
@@ -258,6 +293,33 @@ impl JwtConfig {
                 "the JWT backend has no token source".into(),
             ));
         }
+        let cache = TokenCache::new(self.cache_capacity, self.cache_ttl).map(Arc::new);
+        #[cfg(feature = "oidc")]
+        let providers = {
+            let has_static = !keys.is_empty();
+            let mut issuers: Vec<Option<String>> = Vec::new();
+            if has_static {
+                issuers.push(self.issuer.clone());
+            }
+            let mut started = Vec::with_capacity(self.providers.len());
+            for mut p in self.providers {
+                if p.issuer.is_none() && !has_static {
+                    p.issuer = self.issuer.clone();
+                }
+                if issuers.contains(&p.issuer) {
+                    return Err(ConfigError::Invalid(
+                        match &p.issuer {
+                            Some(iss) => format!("two JWT key sources for the issuer {iss:?}: each issuer has one source"),
+                            None => "two JWT key sources without an issuer: give the identity provider its issuer (IdentityProvider::issuer) or the static keys theirs (JwtConfig::issuer)".into(),
+                        }
+                        .into(),
+                    ));
+                }
+                issuers.push(p.issuer.clone());
+                started.push(p.start(cache.clone())?);
+            }
+            started
+        };
         Ok(JwtBackend {
             s: Settings {
                 keys,
@@ -274,7 +336,9 @@ impl JwtConfig {
                 roles: roles.cloned(),
                 revocation,
                 name: "jwt".into(),
-                cache: TokenCache::new(self.cache_capacity, self.cache_ttl),
+                cache,
+                #[cfg(feature = "oidc")]
+                providers,
                 grants: Default::default(),
             },
         })

@@ -102,6 +102,23 @@ impl JwtKey {
         })
     }
 
+    /// A verification key made elsewhere in the crate (a JWKS entry), already bound to
+    /// algorithms of its family.
+    #[cfg(feature = "oidc")]
+    pub(crate) fn from_parts(
+        family: Family,
+        algorithms: Vec<Algorithm>,
+        decoding: DecodingKey,
+    ) -> Self {
+        JwtKey {
+            kid: None,
+            algorithms,
+            family,
+            decoding,
+            encoding: None,
+        }
+    }
+
     /// An HMAC secret for the given algorithms (each of HS256/HS384/HS512); it also signs.
     ///
     /// Refuses secrets shorter than [`MIN_HMAC_SECRET_LEN`] bytes.

@@ -1,7 +1,8 @@
 //! The JWT backend: configuration ([`JwtConfig`], `config.rs`), keys ([`JwtKey`], `keys.rs`),
 //! the backend ([`JwtBackend`], `backend.rs`) and its verification (`verify.rs`) and
 //! verified-token cache (`cache.rs`), issuing ([`TokenOptions`], [`IssuedToken`], `issue.rs`)
-//! and the token lifecycle (refresh, logout: `lifecycle.rs`).
+//! and the token lifecycle (refresh, logout: `lifecycle.rs`); with the `oidc` feature, keys
+//! published by identity providers ([`IdentityProvider`], `provider/`).
 //!
 //! What is verified, in order: the token has three base64url parts; the header is JSON with a
 //! known `alg` (never `none`) and no `crit` extension; a configured key is chosen by `kid` (when
@@ -17,6 +18,8 @@ mod config;
 mod issue;
 mod keys;
 mod lifecycle;
+#[cfg(feature = "oidc")]
+mod provider;
 mod verify;
 
 pub use backend::{JwtBackend, TokenKind};
@@ -25,3 +28,5 @@ pub use issue::{IssuedToken, TokenOptions, TokenPair, RESERVED_CLAIMS};
 pub use jsonwebtoken::Algorithm;
 pub use keys::{JwtKey, MIN_HMAC_SECRET_LEN};
 pub use lifecycle::IN_FLIGHT_MS;
+#[cfg(feature = "oidc")]
+pub use provider::{ClaimMapping, IdentityProvider};

@@ -19,49 +19,49 @@ use crate::context::{AuthContext, TokenInfo};
 use crate::error::Reason;
 
 #[derive(Deserialize)]
-struct RawHeader<'a> {
+pub(super) struct RawHeader<'a> {
     #[serde(borrow)]
-    alg: Cow<'a, str>,
+    pub alg: Cow<'a, str>,
     #[serde(default, borrow)]
-    kid: Option<Cow<'a, str>>,
+    pub kid: Option<Cow<'a, str>>,
     #[serde(default)]
     crit: Option<IgnoredAny>,
 }
 
 #[derive(Deserialize)]
-struct Claims<'a> {
+pub(super) struct Claims<'a> {
     #[serde(default, borrow)]
-    sub: Option<Cow<'a, str>>,
+    pub sub: Option<Cow<'a, str>>,
     #[serde(default, deserialize_with = "numeric_date")]
-    exp: Option<u64>,
+    pub exp: Option<u64>,
     #[serde(default, deserialize_with = "numeric_date")]
-    nbf: Option<u64>,
+    pub nbf: Option<u64>,
     #[serde(default, deserialize_with = "numeric_date")]
-    iat: Option<u64>,
+    pub iat: Option<u64>,
     #[serde(default, deserialize_with = "numeric_date")]
-    iat_ms: Option<u64>,
+    pub iat_ms: Option<u64>,
     #[serde(default, borrow)]
-    iss: Option<Cow<'a, str>>,
+    pub iss: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
-    aud: Option<Audience<'a>>,
+    pub aud: Option<Audience<'a>>,
     #[serde(default, borrow)]
-    jti: Option<Cow<'a, str>>,
+    pub jti: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
-    token_type: Option<Cow<'a, str>>,
+    pub token_type: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
-    fam: Option<Cow<'a, str>>,
+    pub fam: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
-    username: Option<Cow<'a, str>>,
+    pub username: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
-    roles: Vec<Cow<'a, str>>,
+    pub roles: Vec<Cow<'a, str>>,
     #[serde(default, borrow)]
-    permissions: Vec<Cow<'a, str>>,
+    pub permissions: Vec<Cow<'a, str>>,
     #[serde(default)]
-    is_staff: bool,
+    pub is_staff: bool,
     #[serde(default)]
-    is_superuser: bool,
+    pub is_superuser: bool,
     #[serde(default)]
-    is_active: Option<bool>,
+    pub is_active: Option<bool>,
 }
 
 /// A time claim: a JSON number (integer or not); anything else (a string, `null`) is malformed.
@@ -89,7 +89,7 @@ fn numeric_date<'de, D: de::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::E
     d.deserialize_any(V)
 }
 
-enum Audience<'a> {
+pub(super) enum Audience<'a> {
     One(Cow<'a, str>),
     Many(Vec<Cow<'a, str>>),
 }
@@ -132,7 +132,7 @@ impl Audience<'_> {
 }
 
 /// The longest header accepted, decoded.
-const MAX_HEADER: usize = 1024;
+pub(super) const MAX_HEADER: usize = 1024;
 
 impl JwtBackend {
     /// The keys that may verify a token with this `alg` and `kid`.
@@ -166,70 +166,22 @@ impl JwtBackend {
 
     /// Verifies a token of the given kind (signature and claims, not revocation).
     pub fn verify_kind(&self, token: &str, kind: TokenKind) -> Result<AuthContext, Reason> {
-        let mut parts = token.split('.');
-        let (Some(h64), Some(c64), Some(sig), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(Reason::Malformed("expected three dot-separated parts"));
-        };
-        if h64.len() > MAX_HEADER * 4 / 3 + 4 {
-            return Err(Reason::Malformed("header too large"));
+        let parts = Parts::split(token)?;
+        let mut buf = [0u8; MAX_HEADER];
+        let header = parts.header(&mut buf)?;
+        let alg = header.alg;
+        #[cfg(feature = "oidc")]
+        if let Some(p) = self.provider_for(&parts)? {
+            return self.verify_with_provider(p, &parts, alg, header.kid.as_deref(), kind);
         }
-        let mut hbuf = [0u8; MAX_HEADER];
-        let hlen = URL_SAFE_NO_PAD
-            .decode_slice(h64, &mut hbuf)
-            .map_err(|_| Reason::Malformed("header is not base64url"))?;
-        let header: RawHeader<'_> = serde_json::from_slice(&hbuf[..hlen])
-            .map_err(|_| Reason::Malformed("header is not a JSON object with an alg"))?;
-        if header.crit.is_some() {
-            return Err(Reason::UnsupportedCritical);
-        }
-        let alg = Algorithm::from_str(&header.alg).map_err(|_| Reason::AlgorithmNotAllowed)?;
-        let message = &token.as_bytes()[..h64.len() + 1 + c64.len()];
         // Several keys may share an algorithm (rotation without kid): any one may verify.
-        let mut verified = false;
-        for key in self.candidate_keys(alg, header.kid.as_deref())? {
-            match jsonwebtoken::crypto::verify(sig, message, &key.decoding, alg) {
-                Ok(true) => {
-                    verified = true;
-                    break;
-                }
-                Ok(false) => {}
-                Err(e) if matches!(e.kind(), ErrorKind::Base64(_)) => {
-                    return Err(Reason::Malformed("signature is not base64url"))
-                }
-                // The key does not fit the algorithm: the builder binds keys to their
-                // algorithms, so this is not expected; it is never a pass.
-                Err(_) => {}
-            }
-        }
-        if !verified {
-            return Err(Reason::InvalidSignature);
-        }
-
-        let payload = URL_SAFE_NO_PAD
-            .decode(c64)
-            .map_err(|_| Reason::Malformed("claims are not base64url"))?;
-        let raw = String::from_utf8(payload)
-            .map_err(|_| Reason::Malformed("claims are not a valid JSON object"))?;
+        let kid = header.kid.as_deref();
+        check_signature(self.candidate_keys(alg, kid)?, &parts, alg)?;
+        let raw = parts.claims_json()?;
         let c: Claims<'_> = serde_json::from_str(&raw)
             .map_err(|_| Reason::Malformed("claims are not a valid JSON object"))?;
-        self.check_claims(&c, kind)?;
+        self.check_claims(&c, kind, self.s.issuer.as_deref())?;
         let sub = c.sub.as_deref().ok_or(Reason::MissingClaim("sub"))?;
-        let owned = |s: &Option<Cow<'_, str>>| s.as_deref().map(Box::from);
-        let issued_at_ms = match (c.iat, c.iat_ms) {
-            (Some(iat), Some(ms)) if ms / 1000 == iat => Some(ms),
-            (_, Some(_)) => return Err(Reason::Malformed("`iat_ms` does not match `iat`")),
-            (iat, None) => iat.map(|s| s.saturating_mul(1000).saturating_add(999)),
-        };
-        let token = TokenInfo {
-            jti: owned(&c.jti),
-            exp: c.exp,
-            iat: c.iat,
-            issued_at_ms,
-            token_type: owned(&c.token_type),
-            family: owned(&c.fam),
-        };
         let grants = self
             .s
             .grants
@@ -240,14 +192,21 @@ impl JwtBackend {
             .superuser(c.is_superuser)
             .active(c.is_active.unwrap_or(true))
             .backend(self.s.name.clone())
-            .token(token);
+            .token(token_info(&c)?);
         if let Some(name) = &c.username {
             ctx = ctx.name(&**name);
         }
         Ok(ctx.raw_claims(raw.as_str()).build())
     }
 
-    fn check_claims(&self, c: &Claims<'_>, kind: TokenKind) -> Result<(), Reason> {
+    /// Checks the claims of a token whose signature verified; `issuer` is the `iss` its key
+    /// source requires, if any.
+    pub(super) fn check_claims(
+        &self,
+        c: &Claims<'_>,
+        kind: TokenKind,
+        issuer: Option<&str>,
+    ) -> Result<(), Reason> {
         let now = crate::time::now();
         let leeway = self.s.leeway;
         match c.exp {
@@ -265,7 +224,7 @@ impl JwtBackend {
         if c.iat.is_some_and(|iat| iat > now.saturating_add(leeway)) {
             return Err(Reason::IssuedInFuture);
         }
-        if let Some(iss) = &self.s.issuer {
+        if let Some(iss) = issuer {
             match &c.iss {
                 None => return Err(Reason::MissingClaim("iss")),
                 Some(t) if t != iss => return Err(Reason::WrongIssuer),
@@ -294,4 +253,105 @@ impl JwtBackend {
         }
         Ok(())
     }
+}
+
+/// A token's three parts.
+pub(super) struct Parts<'t> {
+    pub h64: &'t str,
+    pub c64: &'t str,
+    pub sig: &'t str,
+    /// `header.claims`, what the signature covers.
+    pub message: &'t [u8],
+}
+
+/// A token's header, as far as verification reads it.
+pub(super) struct Header<'b> {
+    pub alg: Algorithm,
+    pub kid: Option<Cow<'b, str>>,
+}
+
+impl<'t> Parts<'t> {
+    pub(super) fn split(token: &'t str) -> Result<Self, Reason> {
+        let mut parts = token.split('.');
+        let (Some(h64), Some(c64), Some(sig), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(Reason::Malformed("expected three dot-separated parts"));
+        };
+        let message = &token.as_bytes()[..h64.len() + 1 + c64.len()];
+        Ok(Parts {
+            h64,
+            c64,
+            sig,
+            message,
+        })
+    }
+
+    /// The header, decoded into `buf`: a known `alg` and no `crit` extension.
+    pub(super) fn header<'b>(&self, buf: &'b mut [u8; MAX_HEADER]) -> Result<Header<'b>, Reason> {
+        if self.h64.len() > MAX_HEADER * 4 / 3 + 4 {
+            return Err(Reason::Malformed("header too large"));
+        }
+        let hlen = URL_SAFE_NO_PAD
+            .decode_slice(self.h64, buf)
+            .map_err(|_| Reason::Malformed("header is not base64url"))?;
+        let header: RawHeader<'b> = serde_json::from_slice(&buf[..hlen])
+            .map_err(|_| Reason::Malformed("header is not a JSON object with an alg"))?;
+        if header.crit.is_some() {
+            return Err(Reason::UnsupportedCritical);
+        }
+        let alg = Algorithm::from_str(&header.alg).map_err(|_| Reason::AlgorithmNotAllowed)?;
+        Ok(Header {
+            alg,
+            kid: header.kid,
+        })
+    }
+
+    /// The claims' JSON text (not yet parsed).
+    pub(super) fn claims_json(&self) -> Result<String, Reason> {
+        let payload = URL_SAFE_NO_PAD
+            .decode(self.c64)
+            .map_err(|_| Reason::Malformed("claims are not base64url"))?;
+        String::from_utf8(payload)
+            .map_err(|_| Reason::Malformed("claims are not a valid JSON object"))
+    }
+}
+
+/// Checks the signature with the first of `keys` that verifies it.
+pub(super) fn check_signature<'k>(
+    keys: impl Iterator<Item = &'k JwtKey>,
+    parts: &Parts<'_>,
+    alg: Algorithm,
+) -> Result<(), Reason> {
+    for key in keys {
+        match jsonwebtoken::crypto::verify(parts.sig, parts.message, &key.decoding, alg) {
+            Ok(true) => return Ok(()),
+            Ok(false) => {}
+            Err(e) if matches!(e.kind(), ErrorKind::Base64(_)) => {
+                return Err(Reason::Malformed("signature is not base64url"))
+            }
+            // The key does not fit the algorithm: keys are bound to their algorithms, so this
+            // is not expected; it is never a pass.
+            Err(_) => {}
+        }
+    }
+    Err(Reason::InvalidSignature)
+}
+
+/// The token facts of verified claims.
+pub(super) fn token_info(c: &Claims<'_>) -> Result<TokenInfo, Reason> {
+    let owned = |s: &Option<Cow<'_, str>>| s.as_deref().map(Box::from);
+    let issued_at_ms = match (c.iat, c.iat_ms) {
+        (Some(iat), Some(ms)) if ms / 1000 == iat => Some(ms),
+        (_, Some(_)) => return Err(Reason::Malformed("`iat_ms` does not match `iat`")),
+        (iat, None) => iat.map(|s| s.saturating_mul(1000).saturating_add(999)),
+    };
+    Ok(TokenInfo {
+        jti: owned(&c.jti),
+        exp: c.exp,
+        iat: c.iat,
+        issued_at_ms,
+        token_type: owned(&c.token_type),
+        family: owned(&c.fam),
+    })
 }

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 
 use auth_actix::prelude::*;
-use auth_actix::{Algorithm, ConfigError};
+use auth_actix::{Algorithm, ConfigError, IdentityProvider};
 
 pub const HELP: &str = "\
 showcase: the auth-actix reference server
@@ -21,6 +21,15 @@ Configuration (environment variables):
   AUTH_JWT_AUDIENCE         required `aud`                             (default: none; tokens with an aud are refused)
   AUTH_JWT_ISSUER           required `iss`                             (default: none)
   AUTH_JWT_LEEWAY_SECS      clock-skew allowance for exp/nbf            (default 0)
+  AUTH_OIDC_ISSUER          an OpenID provider's issuer URL: its tokens are accepted too, with keys
+                            found by discovery and rotated in the background (https, or http on loopback)
+  AUTH_JWKS_URL             a JWKS URL to take keys from instead of discovery (with AUTH_OIDC_ISSUER:
+                            the issuer its tokens must state)
+  AUTH_OIDC_AUDIENCE        the `aud` the provider's tokens must hold  (default: none)
+  AUTH_OIDC_ROLES_CLAIM     dotted path of the roles claim             (default realm_access.roles)
+  AUTH_OIDC_SCOPES_AS_PERMISSIONS  `on` or `off`: scopes become permissions (default on)
+  AUTH_JWKS_REFRESH_SECS    key refresh interval                       (default 600)
+  AUTH_JWKS_COOLDOWN_SECS   least time between fetches asked for by unknown kids (default 30)
   AUTH_API_KEYS             e.g. `sk-reader=articles.read,articles.list;sk-admin=*`
                             (default: without AUTH_JWT_SECRET, one random demo key with
                             articles.read, printed at start; with it, no key)
@@ -48,6 +57,62 @@ fn err(var: &'static str, message: impl std::fmt::Display) -> EnvError {
         var,
         message: message.to_string(),
     }
+}
+
+fn secs(name: &'static str) -> Result<Option<std::time::Duration>, EnvError> {
+    var(name)?
+        .map(|v| match v.trim().parse::<u64>() {
+            Ok(n) if n > 0 => Ok(std::time::Duration::from_secs(n)),
+            _ => Err(err(
+                name,
+                format!("{v:?} is not a positive whole number of seconds"),
+            )),
+        })
+        .transpose()
+}
+
+/// The identity provider of `AUTH_OIDC_ISSUER` / `AUTH_JWKS_URL`, if one is set, added to the
+/// `jwt` backend beside its own keys.
+fn identity_provider(mut jwt: JwtConfig, has_own_issuer: bool) -> Result<JwtConfig, EnvError> {
+    let (issuer, url) = (var("AUTH_OIDC_ISSUER")?, var("AUTH_JWKS_URL")?);
+    let mut provider = match (&issuer, &url) {
+        (None, None) => return Ok(jwt),
+        (Some(iss), None) => IdentityProvider::oidc(iss),
+        (Some(iss), Some(url)) => IdentityProvider::jwks(url).issuer(iss),
+        (None, Some(url)) => {
+            // The provider verifies the tokens of every issuer but this server's own, which
+            // must then state one.
+            if !has_own_issuer {
+                jwt = jwt.issuer("auth-actix-showcase");
+            }
+            IdentityProvider::jwks(url)
+        }
+    };
+    let roles = var("AUTH_OIDC_ROLES_CLAIM")?.unwrap_or_else(|| "realm_access.roles".into());
+    let scopes = match var("AUTH_OIDC_SCOPES_AS_PERMISSIONS")?.as_deref() {
+        None | Some("on") => true,
+        Some("off") => false,
+        Some(other) => {
+            return Err(err(
+                "AUTH_OIDC_SCOPES_AS_PERMISSIONS",
+                format!("{other:?}: expected `on` or `off`"),
+            ))
+        }
+    };
+    provider = provider.map_claims(|m| {
+        m.roles_claims([roles.as_str()])
+            .scopes_as_permissions(scopes)
+    });
+    if let Some(every) = secs("AUTH_JWKS_REFRESH_SECS")? {
+        provider = provider.refresh_interval(every);
+    }
+    if let Some(cooldown) = secs("AUTH_JWKS_COOLDOWN_SECS")? {
+        provider = provider.unknown_kid_cooldown(cooldown);
+    }
+    if let Some(aud) = var("AUTH_OIDC_AUDIENCE")? {
+        jwt = jwt.audience(aud);
+    }
+    Ok(jwt.identity_provider(provider))
 }
 
 fn var(name: &'static str) -> Result<Option<String>, EnvError> {
@@ -156,9 +221,11 @@ pub fn from_env() -> Result<Settings, EnvError> {
     if let Some(aud) = var("AUTH_JWT_AUDIENCE")? {
         jwt = jwt.audience(aud);
     }
-    if let Some(iss) = var("AUTH_JWT_ISSUER")? {
+    let own_issuer = var("AUTH_JWT_ISSUER")?;
+    if let Some(iss) = &own_issuer {
         jwt = jwt.issuer(iss);
     }
+    jwt = identity_provider(jwt, own_issuer.is_some())?;
     if let Some(l) = var("AUTH_JWT_LEEWAY_SECS")? {
         let secs: u64 = l.trim().parse().map_err(|_| {
             err(
