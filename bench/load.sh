@@ -62,6 +62,9 @@ start_redis() {
   echo "ours with Redis did not start (is Redis running on 127.0.0.1:6379?)"; exit 1
 }
 start_redis
+# A fifth whose `jwt` backend also takes an identity provider's tokens (issuer bench-idp), its
+# keys fetched from a JWKS this process serves over loopback HTTP.
+start ours 18105 jwks; jwks_pid=${pids[-1]}
 
 # case name | port | path | mode (none, one:<alg>, pool:<alg>, key)
 # The "public-..." cases are the baselines: a public route under exactly the load of the
@@ -127,6 +130,8 @@ ab_cases=(
   "apikey|18103|/public/apikey|$OURS_PORT|/apikey|key"
   "hs256-redis|18103|/public/hs256|18104|/hs256|one:hs256"
   "hs256-pool|18103|/public/hs256|$OURS_PORT|/hs256|pool:hs256"
+  "rs256-jwks|18103|/public/rs256|18105|/rs256|one:rs256-idp"
+  "jwks/static-rs256|$OURS_PORT|/rs256|18105|/rs256|one:rs256-idp"
   "ours/peer-hs256|$PEER_PORT|/hs256|$OURS_PORT|/hs256|one:hs256"
   "ours/peer-rs256|$PEER_PORT|/rs256|$OURS_PORT|/rs256|one:rs256"
 )
@@ -136,7 +141,7 @@ cpu_ns() { # CPU time of every thread of process $1, in ns
 pid_of_port() {
   case $1 in
     "$OURS_PORT") echo "$ours_pid" ;; "$PEER_PORT") echo "$peer_pid" ;;
-    18103) echo "$base_pid" ;; 18104) echo "$redis_pid" ;;
+    18103) echo "$base_pid" ;; 18104) echo "$redis_pid" ;; 18105) echo "$jwks_pid" ;;
   esac
 }
 ab_results=$(mktemp)

@@ -109,5 +109,34 @@ pub fn mint(alg: Algorithm, n: usize) -> String {
     jsonwebtoken::encode(&Header::new(alg), &claims, &encoding_key(alg)).unwrap()
 }
 
+/// The issuer of the tokens of the benchmark's identity provider (`ours PORT jwks`).
+pub const IDP_ISSUER: &str = "bench-idp";
+/// The `kid` of the identity provider's RS256 key.
+pub const IDP_KID: &str = "idp-1";
+
+/// Mints an RS256 token as the identity provider would: its `iss`, its `kid`, the same claims.
+pub fn mint_idp(n: usize) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let claims = serde_json::json!({
+        "iss": IDP_ISSUER, "sub": format!("user-{n}"), "exp": now + 3600, "iat": now,
+        "jti": format!("idp-jti-{n}"), "permissions": ["articles.read", "reports.view"],
+    });
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some(IDP_KID.into());
+    jsonwebtoken::encode(&header, &claims, &encoding_key(Algorithm::RS256)).unwrap()
+}
+
+/// The identity provider's JWKS: the RS256 key under [`IDP_KID`].
+pub fn idp_jwks() -> String {
+    let key = encoding_key(Algorithm::RS256);
+    let jwk = jsonwebtoken::jwk::Jwk::from_encoding_key(&key, Algorithm::RS256).unwrap();
+    let mut jwk = serde_json::to_value(jwk).unwrap();
+    jwk["kid"] = IDP_KID.into();
+    serde_json::json!({ "keys": [jwk] }).to_string()
+}
+
 /// The API key of the API-key route.
 pub const API_KEY: &str = "sk-bench-reader-0001";

@@ -1,5 +1,6 @@
 //! Writes the token files the load benchmark reads: `mint DIR N` writes `DIR/<alg>.pool` with N
-//! distinct tokens (one a line) and `DIR/<alg>.one` with one token, for each algorithm.
+//! distinct tokens (one a line) and `DIR/<alg>.one` with one token, for each algorithm, and
+//! `DIR/rs256-idp.one`, a token of the identity provider of `ours PORT jwks`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -18,4 +19,5 @@ fn main() {
         }
         std::fs::write(format!("{dir}/{name}.one"), bench::mint(alg, n + 1)).unwrap();
     }
+    std::fs::write(format!("{dir}/rs256-idp.one"), bench::mint_idp(n + 1)).unwrap();
 }

@@ -1,6 +1,8 @@
-//! The benchmarked server built with auth-actix: `ours PORT [redis | twins-swapped]` (one
+//! The benchmarked server built with auth-actix: `ours PORT [redis | twins-swapped | jwks]` (one
 //! worker). With `redis`, revocations live in Redis (`REDIS_URL`, default
-//! `redis://127.0.0.1:6379`).
+//! `redis://127.0.0.1:6379`). With `jwks`, the `jwt` backend also takes the tokens of an identity
+//! provider (issuer `bench-idp`) whose JWKS this process serves on another loopback port: the
+//! keys are fetched over HTTP and held in the provider's swapped key set.
 //!
 //! Routes: `/public`, `/hs256`, `/rs256`, `/es256`, `/eddsa` (`#[auth(jwt)]` +
 //! `has_permission("articles.read")`; one `jwt` backend holds the four keys, each bound to its
@@ -17,7 +19,7 @@
 
 use actix_web::{get, App, HttpServer};
 use auth_actix::prelude::*;
-use auth_actix::RedisRevocation;
+use auth_actix::{IdentityProvider, RedisRevocation};
 
 #[get("/public")]
 async fn public() -> &'static str {
@@ -85,8 +87,13 @@ async fn main() -> std::io::Result<()> {
         .unwrap_or(18101);
     let mode = std::env::args().nth(2);
     let swapped = mode.as_deref() == Some("twins-swapped");
+    let mut jwt = bench::jwt_config_all();
+    if mode.as_deref() == Some("jwks") {
+        let url = serve_jwks()?;
+        jwt = jwt.identity_provider(IdentityProvider::jwks(&url).issuer(bench::IDP_ISSUER));
+    }
     let mut builder = AuthConfig::builder()
-        .jwt(bench::jwt_config_all())
+        .jwt(jwt)
         .api_keys(ApiKeys::new().key(bench::API_KEY, ["articles.read"]));
     if mode.as_deref() == Some("redis") {
         let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
@@ -129,4 +136,25 @@ async fn main() -> std::io::Result<()> {
     .bind(("127.0.0.1", port))?
     .run()
     .await
+}
+
+/// Serves the identity provider's JWKS on a loopback port, one connection at a time; its URL.
+fn serve_jwks() -> std::io::Result<String> {
+    use std::io::{Read, Write};
+    #[cfg(feature = "aws-lc-rs")]
+    let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
+    let body = bench::idp_jwks();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let url = format!("http://{}/jwks", listener.local_addr()?);
+    std::thread::spawn(move || {
+        for mut s in listener.incoming().flatten() {
+            let _ = s.read(&mut [0u8; 2048]);
+            let _ = write!(
+                s,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    Ok(url)
 }
