@@ -157,13 +157,13 @@ impl JwtBackend {
         };
         let verified = match self.verify(token) {
             #[cfg(feature = "oidc")]
-            Err(Reason::UnknownKey | Reason::KeysUnavailable) if !self.s.providers.is_empty() => {
+            Err(r @ (Reason::UnknownKey | Reason::KeysUnavailable))
+                if !self.s.providers.is_empty() =>
+            {
                 // A provider may have rotated its keys, or not answered yet: one fetch (at most
-                // one per cooldown, shared by every request asking meanwhile) and a second look.
-                match self.verify_after_refetch(token).await {
-                    Some(again) => again,
-                    None => self.verify(token),
-                }
+                // one per cooldown, shared by every request asking meanwhile) and a second look;
+                // without a fetch, the first answer stands (no second verification).
+                self.verify_after_refetch(token).await.unwrap_or(Err(r))
             }
             other => other,
         };
