@@ -7,10 +7,9 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use actix_web::{HttpMessage, HttpRequest};
-use auth_core::{AuthContext, AuthError, Decision, Policy, Reason};
+use auth_core::{Admitted, AuthConfig, AuthContext, AuthError, Policy};
 
-use crate::config::AuthConfig;
-use crate::request::ActixRequest;
+use crate::request::{ActixHeaders, ActixRequest};
 use crate::response::AuthFailure;
 
 /// Which backends a request is authenticated with.
@@ -34,7 +33,7 @@ impl BackendList {
         match self {
             BackendList::Route(names) => names.to_vec(),
             BackendList::Scope(names) => names.iter().map(|n| &**n).collect(),
-            BackendList::Defaults => cfg.inner.default_backends.iter().map(|n| &**n).collect(),
+            BackendList::Defaults => cfg.default_backends().iter().map(|n| &**n).collect(),
         }
     }
 
@@ -104,15 +103,12 @@ async fn run_backends(
     cfg: &AuthConfig,
     list: &BackendList,
 ) -> Result<AuthContext, AuthError> {
-    let parts = ActixRequest(req);
-    let backends = &cfg.inner.backends;
+    let parts = ActixHeaders::of(req);
+    let backends = cfg.backends();
     match list {
         BackendList::Route(names) => backends.authenticate(names, &parts).await,
         BackendList::Scope(names) => backends.authenticate(names, &parts).await,
-        BackendList::Defaults => {
-            let names = &cfg.inner.default_backends;
-            backends.authenticate(names, &parts).await
-        }
+        BackendList::Defaults => backends.authenticate(cfg.default_backends(), &parts).await,
     }
 }
 
@@ -127,12 +123,12 @@ pub(crate) async fn admit(
     policy: Option<&Policy>,
 ) -> Result<Option<AuthContext>, AuthFailure> {
     let cfg = config(req)?;
-    let policy = policy.unwrap_or(&cfg.inner.default_guard);
+    let policy = policy.unwrap_or(cfg.default_guard());
     let result = match recorded(req, cfg, list) {
         Some(result) => result,
         None => run_backends(req, cfg, list).await,
     };
-    let decided = decide(policy, result.clone(), req).await;
+    let decided = policy.admit(result.clone(), &ActixRequest(req)).await;
     {
         let mut extensions = req.extensions_mut();
         let state = extensions.get_or_insert_with(AuthState::default);
@@ -144,120 +140,24 @@ pub(crate) async fn admit(
     report(route, req, cfg, decided)
 }
 
-/// Applies `policy` to an authentication result.
-///
-/// A misconfigured route is refused even on `allow_any` (a broken route is never an allow); an
-/// `allow_any` route admits whoever authenticated, or nobody; a store that cannot answer is a
-/// 503 whatever the guard.
-async fn decide(
-    policy: &Policy,
-    result: Result<AuthContext, AuthError>,
-    req: &HttpRequest,
-) -> Result<Option<AuthContext>, AuthError> {
-    match result {
-        Err(e @ AuthError::Misconfigured(_)) => return Err(e),
-        r if policy.is_allow_any() => return Ok(r.ok()),
-        Err(e @ AuthError::Unavailable(_)) => return Err(e),
-        _ => {}
-    }
-    let ctx = result.as_ref().ok();
-    match (policy.decide(ctx, &ActixRequest(req)).await, result) {
-        (Decision::Allow, r) => Ok(r.ok()),
-        (Decision::Forbidden(g), Ok(_)) => Err(AuthError::Forbidden(g.to_string().into())),
-        (_, Err(e)) => Err(e),
-        (Decision::Unauthenticated, Ok(_)) => {
-            Err(AuthError::Unauthenticated(Reason::MissingCredentials))
-        }
-    }
-}
-
 /// Logs the decision (never the credential) and turns a refusal into a response error.
 fn report(
     route: &str,
     req: &HttpRequest,
     cfg: &AuthConfig,
-    decided: Result<Option<AuthContext>, AuthError>,
+    decided: Admitted,
 ) -> Result<Option<AuthContext>, AuthFailure> {
-    let error = match decided {
-        Ok(ctx) => {
-            tracing::debug!(
-                route,
-                path = req.path(),
-                backend = ctx.as_ref().map_or("-", |c| c.backend()),
-                outcome = "allow",
-            );
-            return Ok(ctx);
-        }
-        Err(error) => error,
-    };
-    match &error {
-        AuthError::Misconfigured(name) => tracing::error!(
-            route,
-            path = req.path(),
-            backend = %name,
-            outcome = "misconfigured",
-            "route names a backend that is not registered in the AuthConfig; register it or fix the #[auth(..)] list"
-        ),
-        AuthError::Unavailable(why) => {
-            tracing::warn!(route, path = req.path(), outcome = "unavailable", reason = %why)
-        }
-        AuthError::Unauthenticated(reason) if refusal_log::admit() => {
-            tracing::info!(route, path = req.path(), outcome = "unauthenticated", reason = %reason)
-        }
-        AuthError::Forbidden(_) if refusal_log::admit() => {
-            tracing::info!(route, path = req.path(), outcome = "forbidden", reason = %error)
-        }
-        _ => {}
-    }
-    Err(failure(cfg, req, error))
+    auth_core::log::outcome(route, req.path(), &decided);
+    decided.map_err(|error| failure(cfg, req, error))
 }
 
 /// The response error for `error`, rendered by the configuration's handler if it has one.
 pub(crate) fn failure(cfg: &AuthConfig, req: &HttpRequest, error: AuthError) -> AuthFailure {
     AuthFailure::new(
         error,
-        cfg.inner.realm.clone(),
-        cfg.inner.error_handler.clone().map(|h| (h, req.clone())),
+        cfg.realm().clone(),
+        crate::config::error_handler(cfg)
+            .cloned()
+            .map(|h| (h, req.clone())),
     )
-}
-
-/// Refusals (401, 403) are logged at INFO, at most [`refusal_log::PER_SECOND`] a second: a flood
-/// of garbage credentials must not become a flood of log lines. Those left out are counted, and
-/// the count is logged once the next second begins.
-mod refusal_log {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    use std::time::{SystemTime, UNIX_EPOCH};
-
-    pub(super) const PER_SECOND: u64 = 20;
-
-    static SECOND: AtomicU64 = AtomicU64::new(0);
-    static LOGGED: AtomicU64 = AtomicU64::new(0);
-    static LEFT_OUT: AtomicU64 = AtomicU64::new(0);
-
-    /// Whether this refusal may be logged.
-    pub(super) fn admit() -> bool {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        let second = SECOND.load(Ordering::Relaxed);
-        if second != now
-            && SECOND
-                .compare_exchange(second, now, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
-        {
-            LOGGED.store(0, Ordering::Relaxed);
-            let left_out = LEFT_OUT.swap(0, Ordering::Relaxed);
-            if left_out > 0 {
-                tracing::info!(
-                    left_out,
-                    "refused requests not logged: more than {PER_SECOND} a second"
-                );
-            }
-        }
-        if LOGGED.fetch_add(1, Ordering::Relaxed) < PER_SECOND {
-            return true;
-        }
-        LEFT_OUT.fetch_add(1, Ordering::Relaxed);
-        false
-    }
 }

@@ -59,12 +59,12 @@ use auth_core::jwt::{JwtBackend, TokenPair};
 use auth_core::{AuthError, AuthUser, Reason};
 use serde::{Deserialize, Serialize};
 
-use crate::config::AuthConfig;
 use crate::context::AuthContext;
 use crate::decide;
 use crate::loader::UserLoadError;
 use crate::request::ActixRequest;
 use crate::response::AuthFailure;
+use auth_core::AuthConfig;
 
 /// Checks a user name and password for `POST /token`.
 pub trait CredentialsVerifier: Send + Sync + 'static {

@@ -86,7 +86,7 @@ impl<U: DeserializeOwned + 'static> FromRequest for Auth<U> {
         AuthFuture::waiting(async move {
             let ctx = AuthContext(context_of(req.clone()).await?);
             let cfg = decide::config(&req)?;
-            if let Some(loader) = cfg.loader::<U>() {
+            if let Some(loader) = crate::config::loader::<U>(cfg) {
                 return match loader.load_boxed(&ctx).await {
                     Ok(Some(user)) => Ok(Auth(user)),
                     Ok(None) => {

@@ -76,7 +76,8 @@ pub use auth_core::{
     ApiKey, ApiKeys, AuthError, AuthUser, Backend, ConfigError, CustomGuard, Guard,
     InMemoryRevocation, Outcome, Policy, Reason, RequestParts, RevocationStore, RoleMap,
 };
-pub use config::{AuthConfig, AuthConfigBuilder};
+pub use auth_core::{AuthConfig, AuthConfigBuilder};
+pub use config::ActixConfig;
 pub use context::AuthContext;
 pub use extract::{Auth, Claims};
 pub use future::AuthFuture;
@@ -96,8 +97,8 @@ pub struct ReadmeDoctests;
 /// Everything a handler module needs: `use auth_actix::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        auth, guard, ApiKey, ApiKeys, Auth, AuthConfig, AuthContext, AuthUser, Backend, Claims,
-        Guard, InMemoryRevocation, JwtConfig, JwtKey, Outcome, Policy, Reason, RequestParts,
-        RequireAuth, RoleMap, UserLoadError, UserLoader,
+        auth, guard, ActixConfig, ApiKey, ApiKeys, Auth, AuthConfig, AuthContext, AuthUser,
+        Backend, Claims, Guard, InMemoryRevocation, JwtConfig, JwtKey, Outcome, Policy, Reason,
+        RequestParts, RequireAuth, RoleMap, UserLoadError, UserLoader,
     };
 }

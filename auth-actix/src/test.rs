@@ -18,7 +18,7 @@ use actix_web::test::TestRequest;
 use auth_core::jwt::TokenOptions;
 use auth_core::{AuthUser, IssueError};
 
-use crate::config::AuthConfig;
+use auth_core::AuthConfig;
 
 /// Mints an access token for `user` with the configuration's JWT backend (permissions included).
 pub fn token_for<U: AuthUser + ?Sized>(

@@ -30,7 +30,7 @@ pub enum Outcome {
 /// struct PartnerBackend;
 ///
 /// impl Backend for PartnerBackend {
-///     async fn authenticate(&self, req: &dyn RequestParts) -> Outcome {
+///     async fn authenticate(&self, req: &(dyn RequestParts + Sync)) -> Outcome {
 ///         match req.header("x-partner-id") {
 ///             None => Outcome::NoCredentials,
 ///             Some(b"acme") => Outcome::Authenticated(AuthContext::builder("partner:acme").build()),
@@ -39,7 +39,14 @@ pub enum Outcome {
 ///     }
 /// }
 /// ```
+///
+/// The request is seen through a `Sync` view and the future is `Send`, so the same backend
+/// serves an actix-web app and a tonic server (whose futures move between threads). The view
+/// offers headers (gRPC metadata), cookies, the method and the path.
 pub trait Backend: Send + Sync + 'static {
     /// Authenticates `req`.
-    fn authenticate<'a>(&'a self, req: &'a dyn RequestParts) -> impl Future<Output = Outcome> + 'a;
+    fn authenticate<'a>(
+        &'a self,
+        req: &'a (dyn RequestParts + Sync),
+    ) -> impl Future<Output = Outcome> + Send + 'a;
 }

@@ -1,6 +1,8 @@
 //! [`Backends`]: the named backends of a configuration, tried in the order a route names them.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use crate::api_key::ApiKeyBackend;
@@ -8,16 +10,21 @@ use crate::backend::{Backend, Outcome};
 use crate::context::AuthContext;
 use crate::error::{AuthError, ConfigError, Reason};
 use crate::jwt::JwtBackend;
-use crate::policy::LocalBoxFuture;
 use crate::request::RequestParts;
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Object-safe form of [`Backend`], for custom backends.
 trait DynBackend: Send + Sync {
-    fn authenticate_dyn<'a>(&'a self, req: &'a dyn RequestParts) -> LocalBoxFuture<'a, Outcome>;
+    fn authenticate_dyn<'a>(&'a self, req: &'a (dyn RequestParts + Sync))
+        -> BoxFuture<'a, Outcome>;
 }
 
 impl<B: Backend> DynBackend for B {
-    fn authenticate_dyn<'a>(&'a self, req: &'a dyn RequestParts) -> LocalBoxFuture<'a, Outcome> {
+    fn authenticate_dyn<'a>(
+        &'a self,
+        req: &'a (dyn RequestParts + Sync),
+    ) -> BoxFuture<'a, Outcome> {
         Box::pin(self.authenticate(req))
     }
 }
@@ -31,7 +38,7 @@ enum Registered {
 }
 
 impl Registered {
-    async fn authenticate(&self, req: &dyn RequestParts) -> Outcome {
+    async fn authenticate(&self, req: &(dyn RequestParts + Sync)) -> Outcome {
         match self {
             Registered::Jwt(b) => b.authenticate(req).await,
             Registered::ApiKey(b) => b.authenticate(req),
@@ -134,11 +141,12 @@ impl Backends {
     ///   ([`Reason::RepeatedHeader`]), whatever the backends after it would find.
     ///
     /// With the built-in backends and a store that answers from memory, the future is ready
-    /// the first time it is polled.
+    /// the first time it is polled. It is `Send` (the request view is `Sync`), so that adapters
+    /// on multi-threaded servers (tonic) can await it.
     pub async fn authenticate<S: AsRef<str>>(
         &self,
         order: &[S],
-        req: &dyn RequestParts,
+        req: &(dyn RequestParts + Sync),
     ) -> Result<AuthContext, AuthError> {
         let mut best = Reason::MissingCredentials;
         let mut unavailable = None;
@@ -177,9 +185,17 @@ mod tests {
     struct Nobody;
 
     impl Backend for Nobody {
-        async fn authenticate(&self, _: &dyn RequestParts) -> Outcome {
+        async fn authenticate(&self, _: &(dyn RequestParts + Sync)) -> Outcome {
             Outcome::NoCredentials
         }
+    }
+
+    #[test]
+    fn authentication_can_be_awaited_on_a_multi_threaded_server() {
+        fn send<T: Send>(_: T) {}
+        let backends = Backends::new();
+        let req = crate::SimpleRequest::new("GET", "/");
+        send(backends.authenticate(&["jwt", "api_key"], &req));
     }
 
     #[test]

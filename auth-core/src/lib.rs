@@ -32,13 +32,16 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod admit;
 pub mod api_key;
 pub mod backend;
 pub mod chain;
+pub mod config;
 pub mod context;
 mod crypto;
 pub mod error;
 pub mod jwt;
+pub mod log;
 mod names;
 pub mod password;
 pub mod permissions;
@@ -48,9 +51,11 @@ pub mod revocation;
 mod time;
 pub mod user;
 
+pub use admit::Admitted;
 pub use api_key::{ApiKey, ApiKeyBackend, ApiKeys};
 pub use backend::{Backend, Outcome};
 pub use chain::Backends;
+pub use config::{AuthConfig, AuthConfigBuilder};
 pub use context::{AuthContext, AuthContextBuilder, TokenInfo};
 pub use error::{AuthError, ConfigError, IssueError, Reason};
 pub use jwt::{JwtBackend, JwtConfig, JwtKey};

@@ -254,6 +254,31 @@ impl Policy {
         }
     }
 
+    /// Evaluates the policy without awaiting: `None` when an asynchronous custom guard would
+    /// have to run (an adapter that cannot await them refuses the request then).
+    pub fn decide_now<'p>(
+        &'p self,
+        ctx: Option<&AuthContext>,
+        req: &dyn RequestParts,
+    ) -> Option<Decision<'p>> {
+        Some(match self.eval(ctx, req) {
+            Eval::Pending => return None,
+            Eval::Pass => Decision::Allow,
+            Eval::Deny(p) if ctx.is_some() => Decision::Forbidden(p),
+            Eval::Deny(_) | Eval::NoIdentity => Decision::Unauthenticated,
+        })
+    }
+
+    /// Whether the policy holds an asynchronous custom guard (`custom_async`).
+    pub fn has_async_guard(&self) -> bool {
+        match self {
+            Policy::All(ps) | Policy::Any(ps) => ps.iter().any(Policy::has_async_guard),
+            Policy::Not(p) => p.has_async_guard(),
+            Policy::Custom(g) => matches!(g.kind, CustomKind::Async(_)),
+            _ => false,
+        }
+    }
+
     fn eval<'p>(&'p self, ctx: Option<&AuthContext>, req: &dyn RequestParts) -> Eval<'p> {
         let Some(ctx) = ctx else {
             return self.eval_anonymous();

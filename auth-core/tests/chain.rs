@@ -14,7 +14,7 @@ const SECRET: &[u8] = b"test-secret-that-is-long-enough-0123456789";
 struct Partner;
 
 impl Backend for Partner {
-    async fn authenticate(&self, req: &dyn RequestParts) -> Outcome {
+    async fn authenticate(&self, req: &(dyn RequestParts + Sync)) -> Outcome {
         match req.header("x-partner") {
             None => Outcome::NoCredentials,
             Some(b"acme") => Outcome::Authenticated(AuthContext::builder("partner:acme").build()),
@@ -26,7 +26,7 @@ impl Backend for Partner {
 struct Down;
 
 impl Backend for Down {
-    async fn authenticate(&self, _req: &dyn RequestParts) -> Outcome {
+    async fn authenticate(&self, _req: &(dyn RequestParts + Sync)) -> Outcome {
         Outcome::Unavailable("directory unreachable".into())
     }
 }

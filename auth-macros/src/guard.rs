@@ -279,15 +279,33 @@ fn parse_call(
     }
 }
 
-/// Generates the constant `Policy` expression. Custom guards become associated functions of the
-/// route's spec type (`spec`), collected in `customs`.
+/// Which crate the generated policy is for: an actix-web route (custom guards become associated
+/// functions of the route's spec type and see the `HttpRequest`) or a gRPC method table (custom
+/// guards are plain functions of the context and the request view, named in place).
+pub(crate) enum Target<'a> {
+    Actix { spec: &'a syn::Ident },
+    Grpc,
+}
+
+impl Target<'_> {
+    fn private(&self) -> TokenStream {
+        match self {
+            Target::Actix { .. } => quote!(::auth_actix::__private),
+            Target::Grpc => quote!(::auth_tonic::__private),
+        }
+    }
+}
+
+/// Generates the constant `Policy` expression. Custom guards become functions collected in
+/// `customs`.
 pub(crate) fn to_policy(
     g: &GuardExpr,
-    spec: &syn::Ident,
+    target: &Target,
     customs: &mut Vec<TokenStream>,
 ) -> TokenStream {
-    let p = quote!(::auth_actix::__private::Policy);
-    let cow = quote!(::auth_actix::__private::StdCow);
+    let private = target.private();
+    let p = quote!(#private::Policy);
+    let cow = quote!(#private::StdCow);
     let list = |v: &[LitStr]| quote!(#cow::Borrowed(&[#(#cow::Borrowed(#v)),*]));
     match g {
         GuardExpr::AllowAny => quote!(#p::AllowAny),
@@ -310,7 +328,7 @@ pub(crate) fn to_policy(
             quote!(#p::HasAnyRole(#l))
         }
         GuardExpr::All(v) | GuardExpr::Any(v) => {
-            let inner: Vec<_> = v.iter().map(|g| to_policy(g, spec, customs)).collect();
+            let inner: Vec<_> = v.iter().map(|g| to_policy(g, target, customs)).collect();
             let variant = if matches!(g, GuardExpr::All(_)) {
                 quote!(All)
             } else {
@@ -319,37 +337,56 @@ pub(crate) fn to_policy(
             quote!(#p::#variant(#cow::Borrowed(&[#(#inner),*])))
         }
         GuardExpr::Not(inner) => {
-            let inner = to_policy(inner, spec, customs);
-            quote!(#p::Not(::auth_actix::__private::PolicyRef::Static(&#inner)))
+            let inner = to_policy(inner, target, customs);
+            quote!(#p::Not(#private::PolicyRef::Static(&#inner)))
         }
-        GuardExpr::Custom { path, is_async } => {
-            let f = format_ident!("__auth_custom_{}", customs.len());
-            let name = path
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect::<Vec<_>>()
-                .join("::");
-            let span = path.span();
-            let private = quote!(::auth_actix::__private);
-            if *is_async {
-                customs.push(quote_spanned! {span=>
-                    fn #f<'__auth_a>(
-                        ctx: &'__auth_a #private::CoreContext,
-                        req: &'__auth_a dyn #private::RequestParts,
-                    ) -> #private::LocalBoxFuture<'__auth_a, bool> {
-                        #private::call_custom_async(ctx, req, #path)
-                    }
-                });
-                quote!(#p::Custom(::auth_actix::__private::CustomGuard::new_async(#name, #spec::#f)))
-            } else {
-                customs.push(quote_spanned! {span=>
-                    fn #f(ctx: &#private::CoreContext, req: &dyn #private::RequestParts) -> bool {
-                        #private::call_custom(ctx, req, #path)
-                    }
-                });
-                quote!(#p::Custom(::auth_actix::__private::CustomGuard::new(#name, #spec::#f)))
+        GuardExpr::Custom { path, is_async } => custom(path, *is_async, target, customs),
+    }
+}
+
+fn custom(
+    path: &syn::Path,
+    is_async: bool,
+    target: &Target,
+    customs: &mut Vec<TokenStream>,
+) -> TokenStream {
+    let f = format_ident!("__auth_custom_{}", customs.len());
+    let name = path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect::<Vec<_>>()
+        .join("::");
+    let span = path.span();
+    let private = target.private();
+    let spec = match target {
+        Target::Grpc => {
+            // Checked by `grpc::expand` (a gRPC guard cannot be awaited); synchronous here.
+            customs.push(quote_spanned! {span=>
+                fn #f(ctx: &#private::AuthContext, req: &dyn #private::RequestParts) -> bool {
+                    #path(ctx, req)
+                }
+            });
+            return quote!(#private::Policy::Custom(#private::CustomGuard::new(#name, #f)));
+        }
+        Target::Actix { spec } => spec,
+    };
+    if is_async {
+        customs.push(quote_spanned! {span=>
+            fn #f<'__auth_a>(
+                ctx: &'__auth_a #private::CoreContext,
+                req: &'__auth_a dyn #private::RequestParts,
+            ) -> #private::LocalBoxFuture<'__auth_a, bool> {
+                #private::call_custom_async(ctx, req, #path)
             }
-        }
+        });
+        quote!(#private::Policy::Custom(#private::CustomGuard::new_async(#name, #spec::#f)))
+    } else {
+        customs.push(quote_spanned! {span=>
+            fn #f(ctx: &#private::CoreContext, req: &dyn #private::RequestParts) -> bool {
+                #private::call_custom(ctx, req, #path)
+            }
+        });
+        quote!(#private::Policy::Custom(#private::CustomGuard::new(#name, #spec::#f)))
     }
 }

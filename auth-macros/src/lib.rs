@@ -1,10 +1,11 @@
-//! Procedural macros of `auth-actix`. Use them through `auth_actix` (`use auth_actix::prelude::*`),
-//! which re-exports them; generated code names only `::auth_actix` paths.
+//! Procedural macros of `auth-actix` and `auth-tonic`. Use them through those crates, which
+//! re-export them; generated code names only `::auth_actix` or `::auth_tonic` paths.
 
 #![deny(missing_docs)]
 
 mod ctxt;
 mod derive;
+mod grpc;
 mod guard;
 mod item;
 mod names;
@@ -26,6 +27,14 @@ pub fn auth(args: TokenStream, input: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn guard(args: TokenStream, input: TokenStream) -> TokenStream {
     route::expand(route::Kind::Guard, args.into(), input.into()).into()
+}
+
+/// A gRPC method's guard, in the `#[guard]` grammar: `guard!(has_permission("articles.write"))`.
+///
+/// Use it through `auth_tonic::guard!`; it evaluates to an `auth_tonic::Policy`.
+#[proc_macro]
+pub fn grpc_guard(input: TokenStream) -> TokenStream {
+    grpc::expand(input.into()).into()
 }
 
 /// Implements `auth_actix::AuthUser` for a struct.

@@ -192,12 +192,16 @@ fn expand_fn(kind: Kind, args: TokenStream, mut item: MaybeItemFn) -> syn::Resul
     let policy = match route.guards.len() {
         0 => quote!(::core::option::Option::None),
         1 => {
-            let p = guard::to_policy(&route.guards[0], &spec, &mut customs);
+            let p = guard::to_policy(
+                &route.guards[0],
+                &guard::Target::Actix { spec: &spec },
+                &mut customs,
+            );
             quote!(::core::option::Option::Some(&#p))
         }
         _ => {
             let all = GuardExpr::All(std::mem::take(&mut route.guards));
-            let p = guard::to_policy(&all, &spec, &mut customs);
+            let p = guard::to_policy(&all, &guard::Target::Actix { spec: &spec }, &mut customs);
             quote!(::core::option::Option::Some(&#p))
         }
     };

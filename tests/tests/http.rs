@@ -229,7 +229,7 @@ async fn claims(c: auth_actix::Claims<Value>) -> String {
 struct PartnerBackend;
 
 impl Backend for PartnerBackend {
-    async fn authenticate(&self, req: &dyn RequestParts) -> Outcome {
+    async fn authenticate(&self, req: &(dyn RequestParts + Sync)) -> Outcome {
         match req.header("x-partner") {
             None => Outcome::NoCredentials,
             Some(b"acme") => Outcome::Authenticated(
@@ -246,7 +246,7 @@ impl Backend for PartnerBackend {
 struct SlowBackend;
 
 impl Backend for SlowBackend {
-    async fn authenticate(&self, req: &dyn RequestParts) -> Outcome {
+    async fn authenticate(&self, req: &(dyn RequestParts + Sync)) -> Outcome {
         let has = req.header("x-slow").is_some();
         actix_rt::time::sleep(std::time::Duration::from_millis(5)).await;
         if has {

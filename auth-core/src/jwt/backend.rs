@@ -138,7 +138,7 @@ impl JwtBackend {
     }
 
     /// Authenticates a request: finds the token, verifies it, checks revocation.
-    pub async fn authenticate(&self, req: &dyn RequestParts) -> Outcome {
+    pub async fn authenticate(&self, req: &(dyn RequestParts + Sync)) -> Outcome {
         let Some(found) = self
             .s
             .sources

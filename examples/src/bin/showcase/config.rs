@@ -13,6 +13,8 @@ USAGE: showcase [--help]
 
 Configuration (environment variables):
   AUTH_BIND                 address to listen on                       (default 127.0.0.1:8080)
+  AUTH_GRPC_BIND            also serve the gRPC service (proto/showcase.proto) on this address,
+                            with the same configuration and store      (default: no gRPC listener)
   AUTH_JWT_SECRET           HS256 secret, at least 32 bytes            (default: a random development secret;
                             only then are demo tokens and the demo key printed at start)
   AUTH_JWT_RSA_PUBLIC_KEY   path to a PEM RSA public key: accept RS256 tokens
@@ -126,6 +128,7 @@ fn var(name: &'static str) -> Result<Option<String>, EnvError> {
 
 pub struct Settings {
     pub bind: SocketAddr,
+    pub grpc_bind: Option<SocketAddr>,
     pub jwt: JwtConfig,
     /// The secret, when it was generated here (printed as a warning, not the secret itself).
     pub random_secret: bool,
@@ -200,6 +203,15 @@ pub fn from_env() -> Result<Settings, EnvError> {
             )
         })?,
         None => SocketAddr::from(([127, 0, 0, 1], 8080)),
+    };
+    let grpc_bind = match var("AUTH_GRPC_BIND")? {
+        Some(b) => Some(b.parse().map_err(|e| {
+            err(
+                "AUTH_GRPC_BIND",
+                format!("{b:?} is not an address like 127.0.0.1:50051 ({e})"),
+            )
+        })?),
+        None => None,
     };
     let (secret, random_secret) = match var("AUTH_JWT_SECRET")? {
         Some(s) => (s, false),
@@ -285,6 +297,7 @@ pub fn from_env() -> Result<Settings, EnvError> {
     };
     Ok(Settings {
         bind,
+        grpc_bind,
         jwt,
         random_secret,
         api_keys,

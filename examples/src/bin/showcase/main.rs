@@ -211,6 +211,40 @@ fn print_banner(settings: &Banner<'_>, auth: &AuthConfig, users: &[User]) {
     println!();
 }
 
+/// Serves the gRPC service on `addr`, on a runtime of its own (actix-web's workers are
+/// single-threaded; tonic's are not), with the HTTP app's configuration and store. A bad
+/// method table or an address in use stops the start-up, naming the cause.
+fn serve_grpc(addr: std::net::SocketAddr, auth: AuthConfig) -> std::io::Result<()> {
+    let layer = examples::grpc::layer(auth).map_err(std::io::Error::other)?;
+    let listener = std::net::TcpListener::bind(addr)?;
+    listener.set_nonblocking(true)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("grpc")
+        .enable_all()
+        .build()?;
+    std::thread::Builder::new()
+        .name("grpc".into())
+        .spawn(move || {
+            runtime.block_on(async move {
+                let incoming = match tokio::net::TcpListener::from_std(listener) {
+                    Ok(l) => tonic::transport::server::TcpIncoming::from(l),
+                    Err(e) => return tracing::error!("gRPC listener: {e}"),
+                };
+                let served = tonic::transport::Server::builder()
+                    .layer(layer)
+                    .add_service(examples::grpc::ShowcaseService::server())
+                    .serve_with_incoming(incoming)
+                    .await;
+                if let Err(e) = served {
+                    tracing::error!("the gRPC server stopped: {e}");
+                }
+            })
+        })?;
+    println!("showcase gRPC listening on {addr} (proto/showcase.proto)");
+    Ok(())
+}
+
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
     if std::env::args().skip(1).any(|a| a == "--help" || a == "-h") {
@@ -234,6 +268,7 @@ async fn main() -> std::io::Result<()> {
     };
     let config::Settings {
         bind,
+        grpc_bind,
         jwt,
         random_secret,
         api_keys,
@@ -279,6 +314,9 @@ async fn main() -> std::io::Result<()> {
             std::process::exit(2);
         }
     };
+    if let Some(addr) = grpc_bind {
+        serve_grpc(addr, auth.clone())?;
+    }
     print_banner(
         &Banner {
             bind,

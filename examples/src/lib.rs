@@ -1,0 +1,3 @@
+//! What the showcase's binaries and the workspace's tests share: the showcase's gRPC service.
+
+pub mod grpc;
