@@ -3,7 +3,8 @@
 # interleaved in one run, requests/s and p99 latency for the public route, our protected route
 # (#[auth(jwt)] + has_permission) for HS256/RS256/ES256/EdDSA, the same route in the peer
 # stack (actix-web-httpauth + jsonwebtoken + actix-web-grants), and our API-key route; with the
-# same token on every request and with a different token from a pool of 10,000.
+# same token on every request and with a different token from a pool of 10,000; and a gRPC
+# method behind auth-tonic's layer against the same method without it (grpc-hs256).
 #
 #   bash bench/load.sh            # DUR=4 seconds a case, RUNS=5 interleaved rounds (medians);
 #                                 # side by side: AB_RUNS=9 windows of AB_DUR=3 seconds (medians)
@@ -173,6 +174,36 @@ for run in $(seq 1 "$AB_RUNS"); do
   done
 done
 echo >&2
+
+# gRPC, side by side: the showcase's ListArticles behind AuthLayer (B) against the same method on
+# a server without the layer (A), each a one-thread tonic server on core 0, driven at once by two
+# tonic load clients (grpc_load drive: 32 calls in flight over 4 connections) on core 1, with the
+# same cached HS256 token. The clients cost about what the servers do, so the decisive figure is
+# "per CPU-s": calls served per CPU-second of each server.
+if [ -z "$AB_CASES" ] || [[ " $AB_CASES " == *" grpc-hs256 "* ]]; then
+  start_grpc() { # start_grpc PORT MODE -> pid in $!
+    taskset -c 0 "$bin/grpc_load" serve "$1" "$2" >/dev/null 2>&1 &
+    pids+=($!)
+    for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done
+    echo "grpc_load serve $1 $2 did not start"; exit 1
+  }
+  start_grpc 18106 open; grpc_open_pid=${pids[-1]}
+  start_grpc 18107 protected; grpc_auth_pid=${pids[-1]}
+  for run in $(seq 1 "$AB_RUNS"); do
+    a0=$(cpu_ns "$grpc_open_pid"); b0=$(cpu_ns "$grpc_auth_pid")
+    fa=$(mktemp); fb=$(mktemp)
+    taskset -c 1 "$bin/grpc_load" drive 127.0.0.1:18106 "$AB_DUR" "$tok/hs256.one" >"$fa" & wa=$!
+    taskset -c 1 "$bin/grpc_load" drive 127.0.0.1:18107 "$AB_DUR" "$tok/hs256.one" >"$fb" & wb=$!
+    wait "$wa" "$wb"
+    a1=$(cpu_ns "$grpc_open_pid"); b1=$(cpu_ns "$grpc_auth_pid")
+    read -r ca ea <"$fa"; read -r cb eb <"$fb"
+    if [ "$ea" != 0 ] || [ "$eb" != 0 ]; then echo "gRPC calls failed: open $ea, protected $eb" >&2; exit 1; fi
+    echo "grpc-hs256 $(awk -v c="$ca" -v d="$AB_DUR" 'BEGIN {print c / d}') $(awk -v c="$cb" -v d="$AB_DUR" 'BEGIN {print c / d}') $((a1 - a0)) $((b1 - b0))" >>"$ab_results"
+    rm -f "$fa" "$fb"
+    printf '.' >&2
+  done
+  echo >&2
+fi
 rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 ours_rss=$(rss "$ours_pid")
 base_rss=$(rss "$base_pid")

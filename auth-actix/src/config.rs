@@ -24,7 +24,7 @@ use crate::response::ErrorHandler;
 ///     .error_handler(|err, _req| actix_web::HttpResponse::Unauthorized().body(err.to_string()))
 ///     .build()
 ///     .unwrap();
-/// assert_eq!(auth.default_backends(), ["jwt", "api_key"]);
+/// assert!(auth.default_backends().iter().map(|b| &**b).eq(["jwt", "api_key"]));
 /// ```
 pub trait ActixConfig: Sized {
     /// Loads `U` for [`Auth<U>`](crate::Auth).

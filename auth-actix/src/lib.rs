@@ -89,11 +89,6 @@ pub use response::{AuthFailure, ErrorHandler};
 
 pub use auth_macros::{auth, guard, AuthUser};
 
-/// The README's examples, compiled and run as doc tests.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-pub struct ReadmeDoctests;
-
 /// Everything a handler module needs: `use auth_actix::prelude::*;`.
 pub mod prelude {
     pub use crate::{

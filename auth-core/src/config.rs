@@ -45,7 +45,7 @@ type Extensions = HashMap<TypeId, Box<dyn Any + Send + Sync>>;
 ///     .roles(RoleMap::new().grant("editor", ["articles.*"]))
 ///     .build()
 ///     .unwrap();
-/// assert_eq!(auth.default_backends(), ["jwt", "api_key"]);
+/// assert!(auth.default_backends().iter().map(|b| &**b).eq(["jwt", "api_key"]));
 /// ```
 #[derive(Clone)]
 pub struct AuthConfig {

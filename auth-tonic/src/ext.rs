@@ -6,7 +6,7 @@ use tonic::Status;
 /// What [`AuthLayer`](crate::AuthLayer) admitted, kept in the call's extensions: `None` for an
 /// anonymous call on a public or optional method.
 #[derive(Debug, Clone)]
-pub(crate) struct Admitted(pub(crate) Option<AuthContext>);
+pub(crate) struct Identity(pub(crate) Option<AuthContext>);
 
 /// The identity of a call, in a method of a service behind [`AuthLayer`](crate::AuthLayer).
 ///
@@ -29,9 +29,9 @@ pub trait RequestAuth {
 
 impl<T> RequestAuth for tonic::Request<T> {
     fn auth(&self) -> Result<AuthContext, Status> {
-        match self.extensions().get::<Admitted>() {
-            Some(Admitted(Some(ctx))) => Ok(ctx.clone()),
-            Some(Admitted(None)) => Err(Status::unauthenticated(
+        match self.extensions().get::<Identity>() {
+            Some(Identity(Some(ctx))) => Ok(ctx.clone()),
+            Some(Identity(None)) => Err(Status::unauthenticated(
                 auth_core::Reason::MissingCredentials.to_string(),
             )),
             None => {
@@ -46,6 +46,6 @@ impl<T> RequestAuth for tonic::Request<T> {
     }
 
     fn auth_optional(&self) -> Option<AuthContext> {
-        self.extensions().get::<Admitted>()?.0.clone()
+        self.extensions().get::<Identity>()?.0.clone()
     }
 }

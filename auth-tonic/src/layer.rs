@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 use auth_core::AuthConfig;
 use tower::{Layer, Service};
 
-use crate::ext::Admitted;
+use crate::ext::Identity;
 use crate::request::GrpcRequest;
 use crate::rules::{AuthLayerBuilder, Rules};
 use crate::status::status_of;
@@ -132,7 +132,7 @@ where
             auth_core::log::outcome(path, path, &admitted);
             match admitted {
                 Ok(identity) => {
-                    req.extensions_mut().insert(Admitted(identity));
+                    req.extensions_mut().insert(Identity(identity));
                     inner.call(req).await
                 }
                 Err(error) => Ok(status_of(&error).into_http()),

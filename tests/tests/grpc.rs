@@ -581,3 +581,50 @@ async fn an_unreachable_store_is_unavailable_then_recovers() {
     }
     assert!(recovered, "still refused 10 s after the store came back");
 }
+
+/// A custom backend serves gRPC as it serves actix-web: through the same request view.
+struct Partner;
+
+impl auth_tonic::Backend for Partner {
+    async fn authenticate(&self, req: &(dyn RequestParts + Sync)) -> auth_tonic::Outcome {
+        use auth_tonic::{Outcome, Reason};
+        match req.header("x-partner-id") {
+            None => Outcome::NoCredentials,
+            Some(b"acme") => Outcome::Authenticated(
+                AuthContext::builder("partner:acme")
+                    .roles(["partner"])
+                    .build(),
+            ),
+            Some(_) => Outcome::Rejected(Reason::Other("unknown partner".into())),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_custom_backend_and_the_default_layer() {
+    let cfg = builder().backend("partner", Partner).build().unwrap();
+    // AuthLayer::new: every method under the configuration's defaults (authenticated, with
+    // every registered backend).
+    let addr = serve(AuthLayer::new(cfg.clone())).await;
+    let acme = vec![("x-partner-id", b"acme".to_vec())];
+    assert_eq!(
+        call(addr, path::ME, &acme).await.unwrap(),
+        "partner:acme via partner roles=[\"partner\"] staff=false"
+    );
+    let other = vec![("x-partner-id", b"globex".to_vec())];
+    assert_refused(
+        call(addr, path::ME, &other).await,
+        Code::Unauthenticated,
+        "unknown partner",
+    );
+    assert_refused(
+        call(addr, path::PUBLIC, &[]).await,
+        Code::Unauthenticated,
+        "no credentials",
+    );
+    let alice = bearer(&token(&cfg, "alice"));
+    assert!(
+        call(addr, path::ADMIN, &alice).await.is_ok(),
+        "the default guard is only `authenticated`"
+    );
+}
