@@ -628,3 +628,23 @@ async fn a_custom_backend_and_the_default_layer() {
         "the default guard is only `authenticated`"
     );
 }
+
+/// A service served without the layer never lets `request.auth()` through: INTERNAL, naming
+/// the misconfiguration in the log, not an identity.
+#[tokio::test]
+async fn a_service_without_the_layer_answers_internal() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(ShowcaseService::server())
+            .serve_with_incoming(TcpIncoming::from(listener)),
+    );
+    let cfg = config();
+    let alice = bearer(&token(&cfg, "alice"));
+    assert_refused(
+        call(addr, path::ME, &alice).await,
+        Code::Internal,
+        "misconfigured",
+    );
+}
