@@ -5,6 +5,9 @@
 #
 #   bash bench/login_flood.sh                 # LOOPS=8 DURATION=10 (seconds), this checkout's showcase
 #   bash bench/login_flood.sh path/to/showcase
+#
+# The showcase throttles failed logins (5 per username and address, 20 per address, then 429
+# without hashing), so after the first failures of each loop this measures the 429 path.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LOOPS=${LOOPS:-8}

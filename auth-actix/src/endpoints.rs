@@ -56,7 +56,8 @@ use actix_web::error::{InternalError, JsonPayloadError};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use auth_core::jwt::{JwtBackend, TokenPair};
-use auth_core::{AuthError, AuthUser, Reason};
+pub use auth_core::throttle::LoginThrottle;
+use auth_core::{AuthConfig, AuthError, AuthUser, Reason};
 use serde::{Deserialize, Serialize};
 
 use crate::context::AuthContext;
@@ -64,7 +65,6 @@ use crate::decide;
 use crate::loader::UserLoadError;
 use crate::request::ActixRequest;
 use crate::response::AuthFailure;
-use auth_core::AuthConfig;
 
 /// Checks a user name and password for `POST /token`.
 pub trait CredentialsVerifier: Send + Sync + 'static {
@@ -158,6 +158,7 @@ impl CookieSettings {
 pub struct AuthEndpoints<V> {
     verifier: Arc<V>,
     cookies: Option<Arc<CookieSettings>>,
+    throttle: Option<LoginThrottle>,
 }
 
 impl<V> Clone for AuthEndpoints<V> {
@@ -165,6 +166,7 @@ impl<V> Clone for AuthEndpoints<V> {
         AuthEndpoints {
             verifier: self.verifier.clone(),
             cookies: self.cookies.clone(),
+            throttle: self.throttle.clone(),
         }
     }
 }
@@ -173,6 +175,7 @@ impl<V> std::fmt::Debug for AuthEndpoints<V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AuthEndpoints")
             .field("cookies", &self.cookies)
+            .field("throttle", &self.throttle)
             .finish_non_exhaustive()
     }
 }
@@ -220,7 +223,23 @@ impl<V: CredentialsVerifier> AuthEndpoints<V> {
         AuthEndpoints {
             verifier: Arc::new(verifier),
             cookies: None,
+            throttle: Some(LoginThrottle::new()),
         }
+    }
+
+    /// How failed logins are throttled (default: [`LoginThrottle::new`]: 5 failures of a
+    /// username from one address, 20 from one address, in 15 minutes, then 429 with
+    /// `Retry-After`). Give it shared counters (`.shared(redis_store.login_counters())`) so
+    /// that every instance enforces one limit.
+    pub fn throttle(mut self, throttle: LoginThrottle) -> Self {
+        self.throttle = Some(throttle);
+        self
+    }
+
+    /// Turns login throttling off (a test, or a proxy in front that throttles already).
+    pub fn dangerous_no_throttle(mut self) -> Self {
+        self.throttle = None;
+        self
     }
 
     /// Also delivers (and clears) the tokens as cookies.
@@ -294,7 +313,34 @@ impl<V: CredentialsVerifier> AuthEndpoints<V> {
 
     async fn token(&self, req: HttpRequest, login: Login) -> Result<HttpResponse, AuthFailure> {
         let (cfg, jwt) = jwt_of(&req)?;
-        let user = match self.verifier.verify(&login.username, &login.password).await {
+        // The peer's address, not a forwarding header a client could write.
+        let address = req
+            .peer_addr()
+            .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
+        if let Some(throttle) = &self.throttle {
+            if let Err(left) = throttle.check(&login.username, &address).await {
+                tracing::info!(
+                    path = req.path(),
+                    outcome = "login_throttled",
+                    retry_after = left.as_secs()
+                );
+                let secs = left.as_secs() + u64::from(left.subsec_nanos() > 0);
+                return Err(decide::failure(
+                    &cfg,
+                    &req,
+                    AuthError::TooManyAttempts(secs),
+                ));
+            }
+        }
+        let verified = self.verifier.verify(&login.username, &login.password).await;
+        if let Some(throttle) = &self.throttle {
+            match &verified {
+                Ok(Some(_)) => throttle.succeeded(&login.username, &address).await,
+                Ok(None) => throttle.failed(&login.username, &address).await,
+                Err(_) => {}
+            }
+        }
+        let user = match verified {
             Ok(Some(u)) => u,
             Ok(None) => {
                 tracing::info!(

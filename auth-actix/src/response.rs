@@ -104,6 +104,7 @@ impl ResponseError for AuthFailure {
             AuthError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             AuthError::Forbidden(_) => StatusCode::FORBIDDEN,
             AuthError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AuthError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -142,6 +143,11 @@ impl ResponseError for AuthFailure {
                     "service_unavailable",
                     "the authentication store is unavailable; retry shortly",
                 )
+            }
+            AuthError::TooManyAttempts(secs) => {
+                res.insert_header((header::RETRY_AFTER, secs.to_string()));
+                detail = self.0.error.to_string();
+                ("too_many_requests", detail.as_str())
             }
             _ => (
                 "internal_error",

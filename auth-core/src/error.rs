@@ -225,6 +225,10 @@ pub enum AuthError {
     /// The route names a backend the configuration does not have: answer 500.
     #[error("route uses backend {0:?}, which is not registered in the AuthConfig")]
     Misconfigured(Cow<'static, str>),
+    /// Too many failed logins from this client or for this username: answer 429 with
+    /// `Retry-After` (the seconds it holds).
+    #[error("too many failed logins; retry in {0} s")]
+    TooManyAttempts(u64),
 }
 
 /// A token could not be issued.

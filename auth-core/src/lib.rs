@@ -48,6 +48,7 @@ pub mod permissions;
 pub mod policy;
 pub mod request;
 pub mod revocation;
+pub mod throttle;
 mod time;
 pub mod user;
 

@@ -20,6 +20,7 @@ pub fn status_of(error: &AuthError) -> Status {
         AuthError::Unavailable(_) => Status::unavailable(
             "authentication is unavailable (a store cannot be reached); retry later",
         ),
+        AuthError::TooManyAttempts(_) => Status::resource_exhausted(error.to_string()),
         _ => Status::internal("authentication is misconfigured on the server; see its log"),
     }
 }

@@ -191,7 +191,9 @@ async fn reusing_an_answered_refresh_token_revokes_the_family() {
 #[actix_rt::test]
 async fn failed_logins_do_not_stall_other_routes() {
     let cfg = config(None);
-    let endpoints = AuthEndpoints::new(users());
+    // Unthrottled: this measures the password hashing's effect on other routes, which the
+    // throttle's 429s would otherwise spare (throttle.rs tests the throttle).
+    let endpoints = AuthEndpoints::new(users()).dangerous_no_throttle();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(cfg.clone())

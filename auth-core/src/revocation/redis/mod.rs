@@ -31,7 +31,10 @@ use super::{
     ttl, InMemoryRevocation, RevocationStore, StoreError, StoreFuture, TokenRef, DEFAULT_TIMEOUT,
 };
 
+mod counters;
 mod follow;
+
+pub use counters::RedisCounters;
 
 const NAME: &str = "redis";
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use actix_web::{get, post, web, App, HttpResponse, HttpServer};
 use auth_actix::core::password::{hash_password, verify_user_password_async};
-use auth_actix::endpoints::{AuthEndpoints, CredentialsVerifier};
+use auth_actix::endpoints::{AuthEndpoints, CredentialsVerifier, LoginThrottle};
 use auth_actix::prelude::*;
 use auth_actix::{RedisRevocation, RevocationStore, SqlRevocation};
 use serde::{Deserialize, Serialize};
@@ -52,19 +52,28 @@ fn demo_users_with_passwords(users: &[User]) -> Result<DemoUsers, String> {
     Ok(DemoUsers(out))
 }
 
-async fn revocation_store(r: &config::Revocation) -> Result<Arc<dyn RevocationStore>, String> {
+/// The revocation store, and the login throttle: its failure counts shared through Redis when
+/// the store is Redis (every instance enforces one limit), else kept in this process.
+async fn revocation_store(
+    r: &config::Revocation,
+) -> Result<(Arc<dyn RevocationStore>, LoginThrottle), String> {
     Ok(match r {
-        config::Revocation::Memory => Arc::new(InMemoryRevocation::new()),
-        config::Revocation::Redis(url) => Arc::new(
-            RedisRevocation::new(url)
+        config::Revocation::Memory => (Arc::new(InMemoryRevocation::new()), LoginThrottle::new()),
+        config::Revocation::Redis(url) => {
+            let store = RedisRevocation::new(url)
                 .map_err(|e| format!("AUTH_REVOCATION: {e}"))?
                 .prefix("showcase")
-                .start(),
-        ),
-        config::Revocation::Sql(url) => Arc::new(
-            SqlRevocation::connect(url)
-                .await
-                .map_err(|e| format!("AUTH_REVOCATION: {e}"))?,
+                .start();
+            let throttle = LoginThrottle::new().shared(store.login_counters());
+            (Arc::new(store), throttle)
+        }
+        config::Revocation::Sql(url) => (
+            Arc::new(
+                SqlRevocation::connect(url)
+                    .await
+                    .map_err(|e| format!("AUTH_REVOCATION: {e}"))?,
+            ),
+            LoginThrottle::new(),
         ),
     })
 }
@@ -276,7 +285,7 @@ async fn main() -> std::io::Result<()> {
         demo_users: with_demo_users,
         revocation,
     } = settings;
-    let store = match revocation_store(&revocation).await {
+    let (store, throttle) = match revocation_store(&revocation).await {
         Ok(s) => s,
         Err(e) => {
             eprintln!("showcase: configuration error: {e}");
@@ -308,7 +317,7 @@ async fn main() -> std::io::Result<()> {
         }
     };
     let endpoints = match demo_users_with_passwords(&users) {
-        Ok(u) => AuthEndpoints::new(u),
+        Ok(u) => AuthEndpoints::new(u).throttle(throttle),
         Err(e) => {
             eprintln!("showcase: could not hash the demo passwords: {e}");
             std::process::exit(2);
