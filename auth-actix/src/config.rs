@@ -1,12 +1,14 @@
 //! The configuration: auth-core's [`AuthConfig`], shared with other adapters (tonic), plus what
 //! only an actix-web app has, added through [`ActixConfig`]: user loaders for
-//! [`Auth<U>`](crate::Auth) and an error handler that renders refusals as the app's own responses.
+//! [`Auth<U>`](crate::Auth), an error handler that renders refusals as the app's own responses,
+//! and the CSRF rules for cookie credentials.
 
 use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse};
 use auth_core::{AuthConfig, AuthConfigBuilder, AuthError};
 
+use crate::csrf::Csrf;
 use crate::loader::{ErasedLoader, UserLoader};
 use crate::response::ErrorHandler;
 
@@ -34,6 +36,9 @@ pub trait ActixConfig: Sized {
     fn error_handler<F>(self, handler: F) -> Self
     where
         F: Fn(&AuthError, &HttpRequest) -> HttpResponse + Send + Sync + 'static;
+
+    /// The CSRF rules for cookie credentials (default: [`Csrf::new`], same-origin by host).
+    fn csrf(self, csrf: Csrf) -> Self;
 }
 
 /// A user loader, kept as a configuration extension (one per user type).
@@ -53,6 +58,17 @@ impl ActixConfig for AuthConfigBuilder {
     {
         self.extension(Handler(Arc::new(handler)))
     }
+
+    fn csrf(self, csrf: Csrf) -> Self {
+        self.extension(csrf)
+    }
+}
+
+/// The CSRF rules: the app's, or the defaults.
+pub(crate) fn csrf(cfg: &AuthConfig) -> &Csrf {
+    static DEFAULT: std::sync::OnceLock<Csrf> = std::sync::OnceLock::new();
+    cfg.extension::<Csrf>()
+        .unwrap_or_else(|| DEFAULT.get_or_init(Csrf::new))
 }
 
 /// The loader of `U`, if one is registered.

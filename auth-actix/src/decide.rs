@@ -105,10 +105,22 @@ async fn run_backends(
 ) -> Result<AuthContext, AuthError> {
     let parts = ActixHeaders::of(req);
     let backends = cfg.backends();
-    match list {
+    let result = match list {
         BackendList::Route(names) => backends.authenticate(names, &parts).await,
         BackendList::Scope(names) => backends.authenticate(names, &parts).await,
         BackendList::Defaults => backends.authenticate(cfg.default_backends(), &parts).await,
+    };
+    // A cookie credential may have been sent by a cross-site page: a state change needs the
+    // CSRF check (an `allow_any` route then serves the request as anonymous).
+    let csrf = crate::config::csrf(cfg);
+    match result {
+        Ok(ctx) if csrf.applies(req) && backends.credential_from_cookie(ctx.backend(), &parts) => {
+            match csrf.check(req) {
+                Ok(()) => Ok(ctx),
+                Err(why) => Err(AuthError::Forbidden(why.into())),
+            }
+        }
+        other => other,
     }
 }
 

@@ -48,6 +48,7 @@
 
 mod config;
 mod context;
+mod csrf;
 mod decide;
 pub mod endpoints;
 mod extract;
@@ -79,6 +80,7 @@ pub use auth_core::{
 pub use auth_core::{AuthConfig, AuthConfigBuilder};
 pub use config::ActixConfig;
 pub use context::AuthContext;
+pub use csrf::{Csrf, CSRF_HEADER};
 pub use extract::{Auth, Claims};
 pub use future::AuthFuture;
 pub use loader::{UserLoadError, UserLoader};

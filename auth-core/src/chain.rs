@@ -117,6 +117,16 @@ impl Backends {
         }
     }
 
+    /// Whether the backend registered under `name` takes `req`'s credential from a cookie (see
+    /// [`JwtBackend::credential_from_cookie`]); custom backends read headers as far as this
+    /// knows.
+    pub fn credential_from_cookie(&self, name: &str, req: &dyn RequestParts) -> bool {
+        match self.get(name) {
+            Some((_, Registered::Jwt(j))) => j.credential_from_cookie(req),
+            _ => false,
+        }
+    }
+
     /// The first registered JWT backend.
     pub fn first_jwt(&self) -> Option<&Arc<JwtBackend>> {
         self.entries.iter().find_map(|(_, b)| match b {

@@ -321,9 +321,23 @@ async fn cookie_delivery() {
         200,
         "refresh from the cookie"
     );
+    // A cookie logout is a state change: refused without proof of the same origin (CSRF).
+    assert_eq!(
+        status(
+            &app,
+            with_cookies(test::TestRequest::post().uri("/auth/logout"))
+        )
+        .await
+        .0,
+        403,
+        "a cookie logout without Origin"
+    );
     let res = test::call_service(
         &app,
-        with_cookies(test::TestRequest::post().uri("/auth/logout")).to_request(),
+        with_cookies(test::TestRequest::post().uri("/auth/logout"))
+            .insert_header(("Host", "app.test"))
+            .insert_header(("Origin", "https://app.test"))
+            .to_request(),
     )
     .await;
     assert_eq!(res.status(), 204);

@@ -137,6 +137,17 @@ impl JwtBackend {
         }
     }
 
+    /// Whether this backend would take `req`'s credential from a cookie (the first source that
+    /// finds something is a cookie): the request then needs a CSRF check before it may change
+    /// state, since a browser sends cookies on cross-site requests too.
+    pub fn credential_from_cookie(&self, req: &dyn RequestParts) -> bool {
+        self.s
+            .sources
+            .iter()
+            .find(|s| s.find(req) != Found::Nothing)
+            .is_some_and(|s| matches!(s, CredentialSource::Cookie(_)))
+    }
+
     /// Authenticates a request: finds the token, verifies it, checks revocation.
     pub async fn authenticate(&self, req: &(dyn RequestParts + Sync)) -> Outcome {
         let Some(found) = self
