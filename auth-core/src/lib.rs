@@ -52,6 +52,15 @@ pub mod throttle;
 mod time;
 pub mod user;
 
+/// Internals the fuzz targets call directly (feature `fuzzing`). Not an API: it may change in
+/// any release.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod __fuzz {
+    /// The keys of a JWKS document and how many entries were skipped.
+    pub use crate::jwt::provider::jwk::parse_jwks;
+}
+
 pub use admit::Admitted;
 pub use api_key::{ApiKey, ApiKeyBackend, ApiKeys};
 pub use backend::{Backend, Outcome};

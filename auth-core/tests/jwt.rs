@@ -303,6 +303,12 @@ fn rejection_reasons_table() {
             Err(Reason::Malformed("claims are not a valid JSON object")),
         ),
         (
+            // Found by the jwt_verify fuzz target: it used to saturate to "never expires".
+            "exp beyond the u64 range is malformed",
+            hs(r#"{"sub":"42","iss":"my-app","aud":"my-api","exp":41222222222202444800}"#),
+            Err(Reason::Malformed("claims are not a valid JSON object")),
+        ),
+        (
             "null exp is malformed",
             hs(r#"{"sub":"42","iss":"my-app","aud":"my-api","exp":null}"#),
             Err(Reason::Malformed("claims are not a valid JSON object")),

@@ -19,7 +19,7 @@ mod issue;
 mod keys;
 mod lifecycle;
 #[cfg(feature = "oidc")]
-mod provider;
+pub(crate) mod provider;
 mod verify;
 
 pub use backend::{JwtBackend, TokenKind};

@@ -79,10 +79,12 @@ fn numeric_date<'de, D: de::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::E
             Ok(Some(v.max(0) as u64))
         }
         fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-            if v.is_finite() {
+            // 2^64: a larger time would saturate to "never" (an `exp` that never expires).
+            const BEYOND_U64: f64 = 18_446_744_073_709_551_616.0;
+            if v.is_finite() && v < BEYOND_U64 {
                 Ok(Some(if v <= 0.0 { 0 } else { v.floor() as u64 }))
             } else {
-                Err(E::custom("non-finite time"))
+                Err(E::custom("time out of range"))
             }
         }
     }

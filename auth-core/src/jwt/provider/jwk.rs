@@ -42,7 +42,7 @@ struct Entry {
 
 /// The keys of a JWKS document, and how many entries were skipped. `Err` when the document is
 /// not a JSON object with a `keys` array.
-pub(crate) fn parse_jwks(body: &[u8]) -> Result<(Vec<JwtKey>, usize), String> {
+pub fn parse_jwks(body: &[u8]) -> Result<(Vec<JwtKey>, usize), String> {
     let doc: Document = serde_json::from_slice(body)
         .map_err(|e| format!("not a JWKS document (a JSON object with a `keys` array): {e}"))?;
     let total = doc.keys.len();

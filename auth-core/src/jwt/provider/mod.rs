@@ -11,7 +11,7 @@
 //! its refresher), `mapping.rs` (claims into an identity), `verify.rs` (the backend's side).
 
 mod fetch;
-mod jwk;
+pub(crate) mod jwk;
 mod keyset;
 mod mapping;
 mod verify;
