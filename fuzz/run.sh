@@ -22,7 +22,13 @@ for target in $(cargo fuzz list); do
   mkdir -p "$scratch/$target"
   cp corpus/"$target"/* "$scratch/$target/"
   echo "==> fuzz $target for ${SECONDS_EACH}s"
-  cargo fuzz run --target-dir "$TARGET_DIR" "$target" "$scratch/$target" -- \
-    -max_total_time="$SECONDS_EACH" -max_len=4096 -print_final_stats=1 2>&1 | tail -4
+  log="$scratch/$target.log"
+  if ! cargo fuzz run --target-dir "$TARGET_DIR" "$target" "$scratch/$target" -- \
+    -max_total_time="$SECONDS_EACH" -max_len=4096 -print_final_stats=1 >"$log" 2>&1; then
+    grep -v '^ *[0-9]*: \|^ *at ' "$log" | tail -40
+    echo "fuzz target $target failed: the input is under fuzz/artifacts/$target/"
+    exit 1
+  fi
+  tail -4 "$log"
 done
 echo "fuzzing passed"

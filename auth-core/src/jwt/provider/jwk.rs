@@ -11,11 +11,6 @@ use serde::Deserialize;
 
 use crate::jwt::keys::{Family, JwtKey};
 
-#[derive(Deserialize)]
-struct Document {
-    keys: Vec<serde_json::Value>,
-}
-
 /// One entry, as far as this library reads it.
 #[derive(Deserialize)]
 struct Entry {
@@ -43,12 +38,17 @@ struct Entry {
 /// The keys of a JWKS document, and how many entries were skipped. `Err` when the document is
 /// not a JSON object with a `keys` array.
 pub fn parse_jwks(body: &[u8]) -> Result<(Vec<JwtKey>, usize), String> {
-    let doc: Document = serde_json::from_slice(body)
-        .map_err(|e| format!("not a JWKS document (a JSON object with a `keys` array): {e}"))?;
-    let total = doc.keys.len();
-    let keys: Vec<JwtKey> = doc
-        .keys
-        .into_iter()
+    const NOT_A_JWKS: &str = "not a JWKS document (a JSON object with a `keys` array)";
+    // An object, read as such: a derived struct would also take an array (`[[...]]`).
+    let doc: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(body).map_err(|e| format!("{NOT_A_JWKS}: {e}"))?;
+    let Some(serde_json::Value::Array(entries)) = doc.get("keys") else {
+        return Err(NOT_A_JWKS.to_owned());
+    };
+    let total = entries.len();
+    let keys: Vec<JwtKey> = entries
+        .iter()
+        .cloned()
         .filter_map(|v| serde_json::from_value::<Entry>(v).ok())
         .filter_map(|e| key_of(&e))
         .collect();
@@ -175,6 +175,9 @@ mod tests {
             r#"{"keys":{}}"#,
             "<html>",
             r#"{"keys":"x"}"#,
+            // Found by the jwks fuzz target: serde reads a struct from an array too.
+            "[[]]",
+            r#"[[{"kty":"OKP","crv":"Ed25519","x":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}]]"#,
         ] {
             assert!(parse_jwks(doc.as_bytes()).is_err(), "{doc:?}");
         }
