@@ -6,6 +6,8 @@
 # second toolchain is needed.
 #
 #   bash fuzz/run.sh 30        # 30 s a target
+#   FUZZ_RUNS=20000 bash fuzz/run.sh   # a fixed number of inputs from a fixed seed (what CI
+#                                      # runs: the same outcome on every run of the same code)
 #
 # New inputs the fuzzer finds go to a scratch copy of the corpus, not into the repository;
 # a crash leaves its input under fuzz/artifacts/<target>/ to reproduce with
@@ -21,10 +23,19 @@ trap 'rm -rf "$scratch"' EXIT
 for target in $(cargo fuzz list); do
   mkdir -p "$scratch/$target"
   cp corpus/"$target"/* "$scratch/$target/"
-  echo "==> fuzz $target for ${SECONDS_EACH}s"
+  if [ -n "${FUZZ_RUNS:-}" ]; then
+    echo "==> fuzz $target: $FUZZ_RUNS inputs from seed 1"
+  else
+    echo "==> fuzz $target for ${SECONDS_EACH}s"
+  fi
   log="$scratch/$target.log"
+  if [ -n "${FUZZ_RUNS:-}" ]; then
+    bound=(-runs="$FUZZ_RUNS" -seed=1)
+  else
+    bound=(-max_total_time="$SECONDS_EACH")
+  fi
   if ! cargo fuzz run --target-dir "$TARGET_DIR" "$target" "$scratch/$target" -- \
-    -max_total_time="$SECONDS_EACH" -max_len=4096 -print_final_stats=1 >"$log" 2>&1; then
+    "${bound[@]}" -max_len=4096 -print_final_stats=1 >"$log" 2>&1; then
     grep -v '^ *[0-9]*: \|^ *at ' "$log" | tail -40
     echo "fuzz target $target failed: the input is under fuzz/artifacts/$target/"
     exit 1
