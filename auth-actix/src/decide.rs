@@ -9,6 +9,7 @@ use std::sync::Arc;
 use actix_web::{HttpMessage, HttpRequest};
 use auth_core::{Admitted, AuthConfig, AuthContext, AuthError, Policy};
 
+use crate::csrf;
 use crate::request::{ActixHeaders, ActixRequest};
 use crate::response::AuthFailure;
 
@@ -112,10 +113,12 @@ async fn run_backends(
     };
     // A cookie credential may have been sent by a cross-site page: a state change needs the
     // CSRF check (an `allow_any` route then serves the request as anonymous).
-    let csrf = crate::config::csrf(cfg);
     match result {
-        Ok(ctx) if csrf.applies(req) && backends.credential_from_cookie(ctx.backend(), &parts) => {
-            match csrf.check(req) {
+        Ok(ctx)
+            if csrf::changes_state(req)
+                && backends.credential_from_cookie(ctx.backend(), &parts) =>
+        {
+            match crate::config::csrf(cfg).check(req) {
                 Ok(()) => Ok(ctx),
                 Err(why) => Err(AuthError::Forbidden(why.into())),
             }

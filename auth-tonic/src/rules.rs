@@ -55,7 +55,7 @@ pub enum BuildError {
 /// The rules of one layer.
 #[derive(Debug)]
 pub(crate) struct Rules {
-    pub(crate) config: AuthConfig,
+    config: AuthConfig,
     backends: Box<[Box<str>]>,
     default: Rule,
     methods: HashMap<Box<str>, Rule>,

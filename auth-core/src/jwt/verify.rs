@@ -91,6 +91,14 @@ fn numeric_date<'de, D: de::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::E
     d.deserialize_any(V)
 }
 
+/// Who a verified token names: user id, roles, permissions, display name.
+pub(super) struct Identity<'a, R, P> {
+    pub user_id: &'a str,
+    pub roles: &'a [R],
+    pub permissions: &'a [P],
+    pub name: Option<&'a str>,
+}
+
 pub(super) enum Audience<'a> {
     One(Cow<'a, str>),
     Many(Vec<Cow<'a, str>>),
@@ -184,21 +192,38 @@ impl JwtBackend {
             .map_err(|_| Reason::Malformed("claims are not a valid JSON object"))?;
         self.check_claims(&c, kind, self.s.issuer.as_deref())?;
         let sub = c.sub.as_deref().ok_or(Reason::MissingClaim("sub"))?;
+        let identity = Identity {
+            user_id: sub,
+            roles: &c.roles,
+            permissions: &c.permissions,
+            name: c.username.as_deref(),
+        };
+        self.context(&c, identity, &raw)
+    }
+
+    /// The context of a token whose claims checked, for `identity` (the claims' own, or what an
+    /// identity provider's claim mapping read from them).
+    pub(super) fn context<R: AsRef<str>, P: AsRef<str>>(
+        &self,
+        c: &Claims<'_>,
+        identity: Identity<'_, R, P>,
+        raw: &str,
+    ) -> Result<AuthContext, Reason> {
         let grants = self
             .s
             .grants
-            .get(&c.roles, &c.permissions, self.s.roles.as_ref());
-        let mut ctx = AuthContext::builder(sub)
+            .get(identity.roles, identity.permissions, self.s.roles.as_ref());
+        let mut ctx = AuthContext::builder(identity.user_id)
             .grants(grants)
             .staff(c.is_staff)
             .superuser(c.is_superuser)
             .active(c.is_active.unwrap_or(true))
             .backend(self.s.name.clone())
-            .token(token_info(&c)?);
-        if let Some(name) = &c.username {
-            ctx = ctx.name(&**name);
+            .token(token_info(c)?);
+        if let Some(name) = identity.name {
+            ctx = ctx.name(name);
         }
-        Ok(ctx.raw_claims(raw.as_str()).build())
+        Ok(ctx.raw_claims(raw).build())
     }
 
     /// Checks the claims of a token whose signature verified; `issuer` is the `iss` its key

@@ -12,7 +12,7 @@ use super::Provider;
 use crate::context::AuthContext;
 use crate::error::Reason;
 use crate::jwt::backend::{JwtBackend, TokenKind};
-use crate::jwt::verify::{check_signature, token_info, Claims, Parts, MAX_HEADER};
+use crate::jwt::verify::{check_signature, Claims, Identity, Parts, MAX_HEADER};
 
 impl JwtBackend {
     /// The identity provider whose tokens state this token's `iss`, or `None` for the static
@@ -97,25 +97,17 @@ impl JwtBackend {
         let value: serde_json::Value = serde_json::from_str(&raw)
             .map_err(|_| Reason::Malformed("claims are not a valid JSON object"))?;
         let mapped = p.mapping.apply(&value)?;
-        let grants = self
-            .s
-            .grants
-            .get(&mapped.roles, &mapped.permissions, self.s.roles.as_ref());
         let name = c
             .username
             .as_deref()
             .or_else(|| value.get("preferred_username").and_then(|v| v.as_str()));
-        let mut ctx = AuthContext::builder(mapped.user_id)
-            .grants(grants)
-            .staff(c.is_staff)
-            .superuser(c.is_superuser)
-            .active(c.is_active.unwrap_or(true))
-            .backend(self.s.name.clone())
-            .token(token_info(&c)?);
-        if let Some(name) = name {
-            ctx = ctx.name(name);
-        }
-        Ok(ctx.raw_claims(raw.as_str()).build())
+        let identity = Identity {
+            user_id: &mapped.user_id,
+            roles: &mapped.roles,
+            permissions: &mapped.permissions,
+            name,
+        };
+        self.context(&c, identity, &raw)
     }
 
     /// After `verify` refused `token` for an unknown key (or keys not loaded yet): asks its
