@@ -3,8 +3,10 @@
 //! the double-submit token when one is configured. Header credentials (`Authorization`, API
 //! keys) are not affected: a cross-site page cannot make a browser send them.
 
+use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::Method;
-use actix_web::HttpRequest;
+use actix_web::{HttpRequest, HttpResponse};
+use auth_core::AuthConfig;
 use subtle::ConstantTimeEq;
 
 /// The CSRF rules of an [`AuthConfig`](crate::AuthConfig), set with
@@ -14,7 +16,13 @@ use subtle::ConstantTimeEq;
 ///   [`Csrf::allowed_origins`], or, when none are configured, name the host the request was sent
 ///   to (its `Host`). A request with neither header is refused.
 /// - **Double submit** (optional, [`Csrf::double_submit`]): the `X-CSRF-Token` header must equal
-///   the value of the named cookie, compared in constant time.
+///   the value of the named cookie, compared in constant time. The login endpoints (session
+///   login, and token login with cookies) set that cookie to a fresh random value, readable by
+///   the page's scripts (not `HttpOnly`), `SameSite=Lax`, `Path=/`, `Secure` unless
+///   [`Csrf::dangerous_insecure_cookie`]; logout clears it.
+///
+/// The session login endpoint itself is held to the same-origin rule (a cross-site page must not
+/// log a browser into another account).
 ///
 /// ```
 /// use auth_actix::prelude::*;
@@ -31,6 +39,7 @@ use subtle::ConstantTimeEq;
 pub struct Csrf {
     allowed_origins: Vec<String>,
     double_submit: Option<String>,
+    insecure_cookie: bool,
     off: bool,
 }
 
@@ -60,6 +69,13 @@ impl Csrf {
         self
     }
 
+    /// Sends the double-submit cookie over plain HTTP too: only for a development server on
+    /// loopback.
+    pub fn dangerous_insecure_cookie(mut self) -> Self {
+        self.insecure_cookie = true;
+        self
+    }
+
     /// No CSRF check at all: only for apps whose cookie credentials never reach a browser.
     pub fn dangerous_off(mut self) -> Self {
         self.off = true;
@@ -68,6 +84,27 @@ impl Csrf {
 
     /// Checks a state-changing request authenticated from a cookie; `Err` says why it fails.
     pub(crate) fn check(&self, req: &HttpRequest) -> Result<(), &'static str> {
+        self.check_origin(req)?;
+        if self.off {
+            return Ok(());
+        }
+        if let Some(cookie) = &self.double_submit {
+            let expected = req.cookie(cookie);
+            let sent = req.headers().get(CSRF_HEADER).map(|v| v.as_bytes());
+            let ok = match (expected.as_ref().map(|c| c.value()), sent) {
+                (Some(e), Some(s)) if !e.is_empty() => bool::from(e.as_bytes().ct_eq(s)),
+                _ => false,
+            };
+            if !ok {
+                return Err("a same-origin request (CSRF check: X-CSRF-Token does not match)");
+            }
+        }
+        Ok(())
+    }
+
+    /// The same-origin half of [`Csrf::check`] (for the login endpoint, which has no cookie
+    /// token to compare yet).
+    pub(crate) fn check_origin(&self, req: &HttpRequest) -> Result<(), &'static str> {
         if self.off {
             return Ok(());
         }
@@ -90,18 +127,49 @@ impl Csrf {
         if !same {
             return Err("a same-origin request (CSRF check: cross-origin)");
         }
-        if let Some(cookie) = &self.double_submit {
-            let expected = req.cookie(cookie);
-            let sent = text(CSRF_HEADER);
-            let ok = match (expected.as_ref().map(|c| c.value()), sent) {
-                (Some(e), Some(s)) if !e.is_empty() => bool::from(e.as_bytes().ct_eq(s.as_bytes())),
-                _ => false,
-            };
-            if !ok {
-                return Err("a same-origin request (CSRF check: X-CSRF-Token does not match)");
-            }
-        }
         Ok(())
+    }
+
+    fn cookie(&self, name: &str, value: String) -> Cookie<'static> {
+        Cookie::build(name.to_owned(), value)
+            .http_only(false)
+            .secure(!self.insecure_cookie)
+            .same_site(SameSite::Lax)
+            .path("/")
+            .finish()
+    }
+}
+
+/// Sets a fresh double-submit cookie on `res`, when the configuration asks for one (at login).
+pub(crate) fn issue_cookie(cfg: &AuthConfig, res: &mut HttpResponse) {
+    let csrf = crate::config::csrf(cfg);
+    let Some(name) = &csrf.double_submit else {
+        return;
+    };
+    let token = match auth_core::jwt::random_id() {
+        Ok(token) => token,
+        Err(e) => {
+            // The login still succeeds; state-changing requests are refused until the next one.
+            tracing::error!(error = %e, "no CSRF token could be made");
+            return;
+        }
+    };
+    add(res, &csrf.cookie(name, token));
+}
+
+/// Clears the double-submit cookie on `res` (at logout).
+pub(crate) fn clear_cookie(cfg: &AuthConfig, res: &mut HttpResponse) {
+    let csrf = crate::config::csrf(cfg);
+    if let Some(name) = &csrf.double_submit {
+        let mut cookie = csrf.cookie(name, String::new());
+        cookie.make_removal();
+        add(res, &cookie);
+    }
+}
+
+fn add(res: &mut HttpResponse, cookie: &Cookie<'_>) {
+    if let Err(e) = res.add_cookie(cookie) {
+        tracing::error!(error = %e, "the CSRF cookie could not be set");
     }
 }
 

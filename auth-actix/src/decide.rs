@@ -12,6 +12,7 @@ use auth_core::{Admitted, AuthConfig, AuthContext, AuthError, Policy};
 use crate::csrf;
 use crate::request::{ActixHeaders, ActixRequest};
 use crate::response::AuthFailure;
+use crate::session;
 
 /// Which backends a request is authenticated with.
 #[derive(Debug, Clone)]
@@ -35,6 +36,14 @@ impl BackendList {
             BackendList::Route(names) => names.to_vec(),
             BackendList::Scope(names) => names.iter().map(|n| &**n).collect(),
             BackendList::Defaults => cfg.default_backends().iter().map(|n| &**n).collect(),
+        }
+    }
+
+    fn contains(&self, cfg: &AuthConfig, name: &str) -> bool {
+        match self {
+            BackendList::Route(names) => names.contains(&name),
+            BackendList::Scope(names) => names.iter().any(|n| **n == *name),
+            BackendList::Defaults => cfg.default_backends().iter().any(|n| **n == *name),
         }
     }
 
@@ -104,13 +113,22 @@ async fn run_backends(
     cfg: &AuthConfig,
     list: &BackendList,
 ) -> Result<AuthContext, AuthError> {
-    let parts = ActixHeaders::of(req);
     let backends = cfg.backends();
+    // The login session is read only for routes that accept it.
+    let session = backends
+        .sessions()
+        .filter(|(name, _)| list.contains(cfg, name))
+        .and_then(|(name, _)| Some((name, session::read(req)?)));
+    let parts = ActixHeaders::of(req, session.as_ref().map(|(_, view)| view));
     let result = match list {
         BackendList::Route(names) => backends.authenticate(names, &parts).await,
         BackendList::Scope(names) => backends.authenticate(names, &parts).await,
         BackendList::Defaults => backends.authenticate(cfg.default_backends(), &parts).await,
     };
+    if let Some((name, view)) = &session {
+        let used = result.as_ref().is_ok_and(|ctx| ctx.backend() == *name);
+        session::settle(req, view, used);
+    }
     // A cookie credential may have been sent by a cross-site page: a state change needs the
     // CSRF check (an `allow_any` route then serves the request as anonymous).
     match result {

@@ -59,6 +59,7 @@ mod middleware;
 mod protect;
 mod request;
 mod response;
+mod session;
 
 #[doc(hidden)]
 pub mod __private;

@@ -27,17 +27,7 @@ pub trait UserLoader<U>: Send + Sync + 'static {
     fn load(&self, ctx: &AuthContext) -> impl Future<Output = Result<Option<U>, UserLoadError>>;
 }
 
-/// A user could not be loaded (the database is down, ...): the request is answered 503.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("the user could not be loaded: {0}")]
-pub struct UserLoadError(String);
-
-impl UserLoadError {
-    /// A new error; the message goes to the log, not to the client.
-    pub fn new(message: impl Into<String>) -> Self {
-        UserLoadError(message.into())
-    }
-}
+pub use auth_core::UserLoadError;
 
 pub(crate) trait ErasedLoader<U>: Send + Sync {
     fn load_boxed<'a>(

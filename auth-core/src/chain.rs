@@ -11,6 +11,7 @@ use crate::context::AuthContext;
 use crate::error::{AuthError, ConfigError, Reason};
 use crate::jwt::JwtBackend;
 use crate::request::RequestParts;
+use crate::session::SessionBackend;
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -34,6 +35,7 @@ impl<B: Backend> DynBackend for B {
 enum Registered {
     Jwt(Arc<JwtBackend>),
     ApiKey(Arc<ApiKeyBackend>),
+    Session(Arc<SessionBackend>),
     Custom(Arc<dyn DynBackend>),
 }
 
@@ -42,6 +44,7 @@ impl Registered {
         match self {
             Registered::Jwt(b) => b.authenticate(req).await,
             Registered::ApiKey(b) => b.authenticate(req),
+            Registered::Session(b) => b.authenticate(req).await,
             Registered::Custom(b) => b.authenticate_dyn(req).await,
         }
     }
@@ -89,6 +92,16 @@ impl Backends {
         self.push(name, Registered::ApiKey(Arc::new(b)))
     }
 
+    /// Registers the session backend under `name`.
+    pub fn add_sessions(&mut self, name: &str, b: SessionBackend) -> Result<(), ConfigError> {
+        if self.sessions().is_some() {
+            return Err(ConfigError::Invalid(
+                "only one session backend can be registered".into(),
+            ));
+        }
+        self.push(name.into(), Registered::Session(Arc::new(b)))
+    }
+
     /// Registers a custom backend under `name`.
     pub fn add_custom<B: Backend>(&mut self, name: &str, b: B) -> Result<(), ConfigError> {
         self.push(name.into(), Registered::Custom(Arc::new(b)))
@@ -118,13 +131,22 @@ impl Backends {
     }
 
     /// Whether the backend registered under `name` takes `req`'s credential from a cookie (see
-    /// [`JwtBackend::credential_from_cookie`]); custom backends read headers as far as this
-    /// knows.
+    /// [`JwtBackend::credential_from_cookie`]; a session always does); custom backends read
+    /// headers as far as this knows.
     pub fn credential_from_cookie(&self, name: &str, req: &dyn RequestParts) -> bool {
         match self.get(name) {
             Some((_, Registered::Jwt(j))) => j.credential_from_cookie(req),
+            Some((_, Registered::Session(_))) => true,
             _ => false,
         }
+    }
+
+    /// The session backend and its name, if one is registered.
+    pub fn sessions(&self) -> Option<(&str, &Arc<SessionBackend>)> {
+        self.entries.iter().find_map(|(n, b)| match b {
+            Registered::Session(s) => Some((&**n, s)),
+            _ => None,
+        })
     }
 
     /// The first registered JWT backend.

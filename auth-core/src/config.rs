@@ -15,6 +15,7 @@ use crate::jwt::{JwtBackend, JwtConfig};
 use crate::permissions::RoleMap;
 use crate::policy::Policy;
 use crate::revocation::{InMemoryRevocation, RevocationStore};
+use crate::session::Sessions;
 
 struct Inner {
     backends: Backends,
@@ -126,6 +127,7 @@ pub struct AuthConfigBuilder {
     jwt: Vec<(String, JwtConfig)>,
     api_keys: Vec<(String, ApiKeys)>,
     custom: Vec<(String, AddBackend)>,
+    sessions: Option<Sessions>,
     order: Vec<String>,
     default_backends: Option<Vec<String>>,
     default_guard: Option<Policy>,
@@ -165,6 +167,14 @@ impl AuthConfigBuilder {
     pub fn api_keys_named(mut self, name: &str, keys: ApiKeys) -> Self {
         self.order.push(name.to_owned());
         self.api_keys.push((name.to_owned(), keys));
+        self
+    }
+
+    /// Registers the session backend under the name `session`: browser logins kept by the
+    /// framework's session middleware (see [`crate::session`]).
+    pub fn sessions(mut self, sessions: Sessions) -> Self {
+        self.order.push("session".to_owned());
+        self.sessions = Some(sessions);
         self
     }
 
@@ -235,6 +245,7 @@ impl AuthConfigBuilder {
         let mut jwt: HashMap<String, JwtConfig> = self.jwt.into_iter().collect();
         let mut keys: HashMap<String, ApiKeys> = self.api_keys.into_iter().collect();
         let mut custom: HashMap<String, _> = self.custom.into_iter().collect();
+        let mut sessions = self.sessions;
         let mut backends = Backends::new();
         for name in &self.order {
             if backends.contains(name) {
@@ -244,6 +255,8 @@ impl AuthConfigBuilder {
                 backends.add_jwt(name, cfg.build(Some(&roles), Some(revocation.clone()))?)?;
             } else if let Some(k) = keys.remove(name) {
                 backends.add_api_keys(name, k.build(Some(&roles))?)?;
+            } else if let Some(s) = (name == "session").then(|| sessions.take()).flatten() {
+                backends.add_sessions(name, s.build(&roles, revocation.clone())?)?;
             } else if let Some(add) = custom.remove(name) {
                 add(&mut backends, name)?;
             } else {

@@ -3,7 +3,7 @@
 //! The framework-agnostic engine behind `auth-actix`: the [`AuthUser`] protocol, the
 //! [`AuthContext`] a successful authentication yields, guard expressions ([`Policy`]) and their
 //! evaluation, the authentication [`Backends`] (JWT, API key, custom), token issuing, and the
-//! [`RevocationStore`] trait with its in-memory store.
+//! [`RevocationStore`] trait with its in-memory store, and browser [sessions](session).
 //!
 //! It knows nothing of any web framework: a framework crate implements [`RequestParts`] for its
 //! request type and maps [`AuthError`] to responses.
@@ -48,6 +48,7 @@ pub mod permissions;
 pub mod policy;
 pub mod request;
 pub mod revocation;
+pub mod session;
 pub mod throttle;
 mod time;
 pub mod user;
@@ -73,4 +74,4 @@ pub use permissions::{PermissionSet, RoleMap};
 pub use policy::{CustomGuard, Decision, Guard, Policy, PolicyRef};
 pub use request::{CredentialSource, HeaderOnce, RequestParts, SimpleRequest};
 pub use revocation::{InMemoryRevocation, RevocationStore, StoreError, StoreFuture, TokenRef};
-pub use user::AuthUser;
+pub use user::{AuthUser, UserLoadError};

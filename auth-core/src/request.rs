@@ -23,6 +23,13 @@ pub trait RequestParts {
         None
     }
 
+    /// The login session the framework's session middleware holds for this request, if the
+    /// adapter read one (auth-actix does, with actix-session, for routes that name the
+    /// `session` backend).
+    fn session(&self) -> Option<&crate::session::SessionView> {
+        None
+    }
+
     /// The value of cookie `name`, read from the `Cookie` header without allocating.
     fn cookie(&self, name: &str) -> Option<&str> {
         find_cookie(self.header("cookie")?, name)

@@ -61,6 +61,12 @@ pub trait AuthUser {
         true
     }
 
+    /// The stored password hash, if the user has one. Sessions keep a digest of it (the auth
+    /// hash) so that changing the password ends every session; it is never sent anywhere.
+    fn auth_password_hash(&self) -> Option<Cow<'_, str>> {
+        None
+    }
+
     /// Whether the user holds `permission` itself (wildcards honoured; superusers hold all).
     ///
     /// This looks at the user's own grants only; roles are mapped to permissions by the
@@ -73,5 +79,17 @@ pub trait AuthUser {
     /// Whether the user has `role`.
     fn has_role(&self, role: &str) -> bool {
         self.auth_roles().iter().any(|r| r == role)
+    }
+}
+
+/// A user could not be loaded (the database is down, ...): the request is answered 503.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("the user could not be loaded: {0}")]
+pub struct UserLoadError(String);
+
+impl UserLoadError {
+    /// A new error; the message goes to the log, not to the client.
+    pub fn new(message: impl Into<String>) -> Self {
+        UserLoadError(message.into())
     }
 }

@@ -17,6 +17,7 @@ enum Role {
     Staff,
     Superuser,
     Active,
+    PasswordHash,
 }
 
 const MARKERS: &[&str] = &[
@@ -27,6 +28,7 @@ const MARKERS: &[&str] = &[
     "staff",
     "superuser",
     "active",
+    "password_hash",
 ];
 
 impl Role {
@@ -39,6 +41,7 @@ impl Role {
             "staff" => Role::Staff,
             "superuser" => Role::Superuser,
             "active" => Role::Active,
+            "password_hash" => Role::PasswordHash,
             _ => return None,
         })
     }
@@ -57,11 +60,12 @@ impl Role {
             Role::Staff => &["is_staff"],
             Role::Superuser => &["is_superuser"],
             Role::Active => &["is_active"],
+            Role::PasswordHash => &["password_hash"],
         }
     }
 }
 
-const ROLES: [Role; 7] = [
+const ROLES: [Role; 8] = [
     Role::Id,
     Role::Name,
     Role::Roles,
@@ -69,6 +73,7 @@ const ROLES: [Role; 7] = [
     Role::Staff,
     Role::Superuser,
     Role::Active,
+    Role::PasswordHash,
 ];
 
 pub(crate) fn expand(input: TokenStream) -> TokenStream {
@@ -205,8 +210,8 @@ fn expand_struct(ast: &DeriveInput) -> syn::Result<TokenStream> {
         }
     };
     let mut cx = Ctxt::default();
-    let mut chosen: [Option<&Field>; 7] = [None; 7];
-    let mut marked = [false; 7];
+    let mut chosen: [Option<&Field>; 8] = [None; 8];
+    let mut marked = [false; 8];
     for field in fields {
         if let Some(role) = marker_of(field, &mut cx) {
             let slot = role as usize;
@@ -294,6 +299,13 @@ fn expand_struct(ast: &DeriveInput) -> syn::Result<TokenStream> {
     if let Some((Some(f), span)) = access(Role::Name) {
         methods.push(quote_spanned! {span=>
             fn auth_name(&self) -> ::core::option::Option<#cow<'_, str>> {
+                #p::AsName::__auth_name(&self.#f)
+            }
+        });
+    }
+    if let Some((Some(f), span)) = access(Role::PasswordHash) {
+        methods.push(quote_spanned! {span=>
+            fn auth_password_hash(&self) -> ::core::option::Option<#cow<'_, str>> {
                 #p::AsName::__auth_name(&self.#f)
             }
         });

@@ -24,7 +24,7 @@ mod verify;
 
 pub use backend::{JwtBackend, TokenKind};
 pub use config::JwtConfig;
-pub use issue::{IssuedToken, TokenOptions, TokenPair, RESERVED_CLAIMS};
+pub use issue::{random_id, IssuedToken, TokenOptions, TokenPair, RESERVED_CLAIMS};
 pub use jsonwebtoken::Algorithm;
 pub use keys::{JwtKey, MIN_HMAC_SECRET_LEN};
 pub use lifecycle::IN_FLIGHT_MS;

@@ -38,6 +38,15 @@ Configuration (environment variables):
   AUTH_REVOCATION           `memory`, `redis://host:port`, `sqlite://file.db`, `sqlite::memory:`
                             or `postgres://user@host/db`               (default memory)
   AUTH_DEMO_USERS           `off` disables the demo users alice and bob (default on)
+  AUTH_SESSIONS             where browser sessions are kept: `cookie` (encrypted in the cookie) or
+                            redis://host:port                         (default cookie); log in with
+                            POST /auth/session, or in a browser at /
+  AUTH_SESSION_KEY          at least 64 bytes signing and encrypting session cookies
+                            (default: random, sessions end with the process)
+  AUTH_SESSION_IDLE_SECS    a session unused this long ends            (default 1800)
+  AUTH_SESSION_ABSOLUTE_SECS  a session ends this long after login     (default 28800)
+  AUTH_ALLOWED_ORIGINS      comma-separated origins allowed to send state-changing requests with
+                            the session cookie (default: the server's own)
   RUST_LOG                  log filter                                 (default info)
 ";
 
@@ -54,14 +63,14 @@ impl std::fmt::Display for EnvError {
     }
 }
 
-fn err(var: &'static str, message: impl std::fmt::Display) -> EnvError {
+pub fn err(var: &'static str, message: impl std::fmt::Display) -> EnvError {
     EnvError {
         var,
         message: message.to_string(),
     }
 }
 
-fn secs(name: &'static str) -> Result<Option<std::time::Duration>, EnvError> {
+pub fn secs(name: &'static str) -> Result<Option<std::time::Duration>, EnvError> {
     var(name)?
         .map(|v| match v.trim().parse::<u64>() {
             Ok(n) if n > 0 => Ok(std::time::Duration::from_secs(n)),
@@ -117,7 +126,7 @@ fn identity_provider(mut jwt: JwtConfig, has_own_issuer: bool) -> Result<JwtConf
     Ok(jwt.identity_provider(provider))
 }
 
-fn var(name: &'static str) -> Result<Option<String>, EnvError> {
+pub fn var(name: &'static str) -> Result<Option<String>, EnvError> {
     match std::env::var(name) {
         Ok(v) if v.trim().is_empty() => Ok(None),
         Ok(v) => Ok(Some(v)),

@@ -4,53 +4,20 @@
 //! `showcase --help` lists the environment variables.
 
 mod config;
+mod sessions;
+mod users;
 
 use std::sync::Arc;
 
+use actix_session::storage::SessionStore;
 use actix_web::{get, post, web, App, HttpResponse, HttpServer};
-use auth_actix::core::password::{hash_password, verify_user_password_async};
-use auth_actix::endpoints::{AuthEndpoints, CredentialsVerifier, LoginThrottle};
+use auth_actix::endpoints::{AuthEndpoints, LoginThrottle};
 use auth_actix::prelude::*;
 use auth_actix::{RedisRevocation, RevocationStore, SqlRevocation};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 
-/// A demo user: `sub` is the id, as in tokens minted elsewhere.
-#[derive(AuthUser, Clone, Serialize, Deserialize)]
-struct User {
-    #[serde(rename = "sub")]
-    id: String,
-    username: String,
-    roles: Vec<String>,
-    #[serde(default)]
-    permissions: Vec<String>,
-    is_staff: bool,
-    is_superuser: bool,
-}
-
-/// The demo users' store: in memory, passwords hashed with Argon2id.
-struct DemoUsers(Vec<(User, String)>);
-
-impl CredentialsVerifier for DemoUsers {
-    type User = User;
-    async fn verify(&self, username: &str, password: &str) -> Result<Option<User>, UserLoadError> {
-        let found = self.0.iter().find(|(u, _)| u.username == username);
-        // The same Argon2 work whether the user exists or not, off the worker threads.
-        let hash = found.map(|(_, h)| h.clone());
-        let ok = verify_user_password_async(hash, password.to_owned()).await;
-        Ok(found.filter(|_| ok).map(|(u, _)| u.clone()))
-    }
-}
-
-fn demo_users_with_passwords(users: &[User]) -> Result<DemoUsers, String> {
-    let mut out = Vec::new();
-    for u in users {
-        let hash =
-            hash_password(&format!("{}-demo-password", u.username)).map_err(|e| e.to_string())?;
-        out.push((u.clone(), hash));
-    }
-    Ok(DemoUsers(out))
-}
+use users::{DemoUsers, User};
 
 /// The revocation store, and the login throttle: its failure counts shared through Redis when
 /// the store is Redis (every instance enforces one limit), else kept in this process.
@@ -78,25 +45,13 @@ async fn revocation_store(
     })
 }
 
-fn demo_users() -> Vec<User> {
-    vec![
-        User {
-            id: "1".into(),
-            username: "alice".into(),
-            roles: vec!["editor".into()],
-            permissions: vec![],
-            is_staff: true,
-            is_superuser: false,
-        },
-        User {
-            id: "2".into(),
-            username: "bob".into(),
-            roles: vec!["viewer".into()],
-            permissions: vec![],
-            is_staff: false,
-            is_superuser: false,
-        },
-    ]
+/// A page to try the session login in a browser.
+#[get("/")]
+async fn page() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("X-Frame-Options", "DENY"))
+        .body(include_str!("page.html"))
 }
 
 #[get("/public")]
@@ -109,7 +64,7 @@ async fn public(ctx: Option<AuthContext>) -> web::Json<serde_json::Value> {
 }
 
 #[get("/me")]
-#[auth(jwt, api_key)]
+#[auth(jwt, api_key, session)]
 async fn me(ctx: AuthContext) -> web::Json<serde_json::Value> {
     let mut permissions: Vec<String> = ctx.permissions().iter().collect();
     permissions.sort();
@@ -204,6 +159,9 @@ fn print_banner(settings: &Banner<'_>, auth: &AuthConfig, users: &[User]) {
         }
     }
     if !users.is_empty() {
+        println!(
+            "\n  # in a browser: {base}/ (a login form, who am I, create an article, log out)"
+        );
         println!("\n  # log in (alice-demo-password, bob-demo-password), refresh, log out:");
         println!(
             "  curl -i -X POST {base}/auth/token -H 'Content-Type: application/json' -d '{{\"username\":\"alice\",\"password\":\"alice-demo-password\"}}'"
@@ -254,6 +212,47 @@ fn serve_grpc(addr: std::net::SocketAddr, auth: AuthConfig) -> std::io::Result<(
     Ok(())
 }
 
+/// What every worker's app is built from.
+#[derive(Clone)]
+struct Web {
+    auth: AuthConfig,
+    endpoints: AuthEndpoints<DemoUsers>,
+    sessions: Arc<sessions::Settings>,
+}
+
+/// Serves the HTTP app on `bind`, with sessions kept in the store `store` makes.
+async fn serve<S, F>(bind: std::net::SocketAddr, web: Web, store: F) -> std::io::Result<()>
+where
+    S: SessionStore + 'static,
+    F: Fn() -> S + Clone + Send + 'static,
+{
+    HttpServer::new(move || {
+        App::new()
+            .wrap(web.sessions.middleware(store()))
+            .app_data(web.auth.clone())
+            .service(page)
+            .service(public)
+            .service(me)
+            .service(list_articles)
+            .service(create_article)
+            .service(staff)
+            .service(admin)
+            .service(reports)
+            .service(jwt_only)
+            .service(key_only)
+            .service(web.endpoints.scope("/auth"))
+    })
+    .bind(bind)?
+    .run()
+    .await
+}
+
+/// Stops the start-up on a configuration mistake, naming it.
+fn configuration_error(e: impl std::fmt::Display) -> ! {
+    eprintln!("showcase: configuration error: {e}\nRun `showcase --help` for the variables.");
+    std::process::exit(2);
+}
+
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
     if std::env::args().skip(1).any(|a| a == "--help" || a == "-h") {
@@ -266,15 +265,7 @@ async fn main() -> std::io::Result<()> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    let settings = match config::from_env() {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!(
-                "showcase: configuration error: {e}\nRun `showcase --help` for the variables."
-            );
-            std::process::exit(2);
-        }
-    };
+    let settings = config::from_env().unwrap_or_else(|e| configuration_error(e));
     let config::Settings {
         bind,
         grpc_bind,
@@ -282,25 +273,23 @@ async fn main() -> std::io::Result<()> {
         random_secret,
         api_keys,
         demo_key,
-        demo_users: with_demo_users,
+        demo_users,
         revocation,
     } = settings;
-    let (store, throttle) = match revocation_store(&revocation).await {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("showcase: configuration error: {e}");
-            std::process::exit(2);
-        }
-    };
-    let users = if with_demo_users {
-        demo_users()
-    } else {
-        Vec::new()
-    };
+    let session_settings = sessions::from_env(bind).unwrap_or_else(|e| configuration_error(e));
+    let (store, throttle) = revocation_store(&revocation)
+        .await
+        .unwrap_or_else(|e| configuration_error(e));
+    let users = DemoUsers::new(demo_users).unwrap_or_else(|e| {
+        eprintln!("showcase: could not hash the demo passwords: {e}");
+        std::process::exit(2);
+    });
     let auth = AuthConfig::builder()
         .jwt(jwt)
         .api_keys(api_keys)
-        .default_backends(["jwt", "api_key"])
+        .sessions(session_settings.backend(users.clone()))
+        .csrf(session_settings.csrf())
+        .default_backends(["jwt", "api_key", "session"])
         .roles(
             RoleMap::new()
                 .grant("editor", ["articles.*", "reports.view"])
@@ -308,21 +297,8 @@ async fn main() -> std::io::Result<()> {
                 .grant("analyst", ["reports.*"]),
         )
         .revocation_arc(store)
-        .build();
-    let auth = match auth {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("showcase: configuration error: {e}");
-            std::process::exit(2);
-        }
-    };
-    let endpoints = match demo_users_with_passwords(&users) {
-        Ok(u) => AuthEndpoints::new(u).throttle(throttle),
-        Err(e) => {
-            eprintln!("showcase: could not hash the demo passwords: {e}");
-            std::process::exit(2);
-        }
-    };
+        .build()
+        .unwrap_or_else(|e| configuration_error(e));
     if let Some(addr) = grpc_bind {
         serve_grpc(addr, auth.clone())?;
     }
@@ -333,23 +309,23 @@ async fn main() -> std::io::Result<()> {
             demo_key: demo_key.as_deref(),
         },
         &auth,
-        &users,
+        users.all(),
     );
-    HttpServer::new(move || {
-        App::new()
-            .app_data(auth.clone())
-            .service(public)
-            .service(me)
-            .service(list_articles)
-            .service(create_article)
-            .service(staff)
-            .service(admin)
-            .service(reports)
-            .service(jwt_only)
-            .service(key_only)
-            .service(endpoints.scope("/auth"))
-    })
-    .bind(bind)?
-    .run()
-    .await
+    if session_settings.random_key {
+        println!("AUTH_SESSION_KEY is not set: a random key signs the session cookies (sessions end with this process)");
+    }
+    let web = Web {
+        auth,
+        endpoints: AuthEndpoints::new(users).throttle(throttle),
+        sessions: Arc::new(session_settings),
+    };
+    match &web.sessions.store {
+        sessions::Store::Cookie => serve(bind, web.clone(), sessions::cookie_store).await,
+        sessions::Store::Redis(url) => {
+            let store = sessions::redis_store(url)
+                .await
+                .unwrap_or_else(|e| configuration_error(e));
+            serve(bind, web.clone(), move || store.clone()).await
+        }
+    }
 }

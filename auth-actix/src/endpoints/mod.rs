@@ -7,6 +7,15 @@
 //! | `POST {path}/logout` | revokes the presented access token and, when given, the refresh token and its family |
 //! | `POST {path}/logout-all` | revokes every token of the user issued until now |
 //! | `GET {path}/me` | the identity as JSON |
+//! | `POST {path}/session` | browser login (JSON or form `username`, `password`): a new session id holding the user; answers the identity |
+//! | `DELETE {path}/session` | logs the session out: purged, and its id refused until its deadline |
+//! | `POST {path}/session/logout-all` | ends every session and token of the user |
+//!
+//! The session routes answer 404 unless the configuration has the session backend
+//! (`AuthConfig::builder().sessions(..)`) and the app wraps itself in actix-session's
+//! `SessionMiddleware`; see [`crate::core::session`]. Both logins are throttled
+//! ([`AuthEndpoints::throttle`]); the session routes are held to the CSRF rules
+//! ([`Csrf`](crate::Csrf)).
 //!
 //! **Cookies.** With [`AuthEndpoints::cookies`], tokens are also set as `HttpOnly` cookies
 //! (`Secure` and `SameSite=Strict` by default); configure the JWT backend to read the access
@@ -48,10 +57,12 @@
 //! # }
 //! ```
 
+mod cookies;
+mod session;
+
 use std::future::Future;
 use std::sync::Arc;
 
-use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use actix_web::error::{InternalError, JsonPayloadError};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -60,7 +71,10 @@ pub use auth_core::throttle::LoginThrottle;
 use auth_core::{AuthConfig, AuthError, AuthUser, Reason};
 use serde::{Deserialize, Serialize};
 
+pub use cookies::CookieSettings;
+
 use crate::context::AuthContext;
+use crate::csrf;
 use crate::decide;
 use crate::loader::UserLoadError;
 use crate::request::ActixRequest;
@@ -80,78 +94,6 @@ pub trait CredentialsVerifier: Send + Sync + 'static {
         username: &str,
         password: &str,
     ) -> impl Future<Output = Result<Option<Self::User>, UserLoadError>>;
-}
-
-/// Cookie delivery of the tokens.
-#[derive(Debug, Clone)]
-pub struct CookieSettings {
-    access: String,
-    refresh: String,
-    secure: bool,
-    same_site: SameSite,
-    path: String,
-}
-
-impl Default for CookieSettings {
-    fn default() -> Self {
-        CookieSettings {
-            access: "access_token".into(),
-            refresh: "refresh_token".into(),
-            secure: true,
-            same_site: SameSite::Strict,
-            path: "/".into(),
-        }
-    }
-}
-
-impl CookieSettings {
-    /// `access_token` and `refresh_token`, `HttpOnly`, `Secure`, `SameSite=Strict`, path `/`.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Cookie names (default `access_token`, `refresh_token`).
-    pub fn names(mut self, access: impl Into<String>, refresh: impl Into<String>) -> Self {
-        self.access = access.into();
-        self.refresh = refresh.into();
-        self
-    }
-
-    /// Sends cookies over plain HTTP too. For local development only.
-    pub fn dangerous_insecure(mut self) -> Self {
-        self.secure = false;
-        self
-    }
-
-    /// The `SameSite` attribute (default `Strict`).
-    pub fn same_site(mut self, same_site: SameSite) -> Self {
-        self.same_site = same_site;
-        self
-    }
-
-    /// The cookie path (default `/`).
-    pub fn path(mut self, path: impl Into<String>) -> Self {
-        self.path = path.into();
-        self
-    }
-
-    fn cookie(&self, name: &str, value: String, max_age: u64) -> Cookie<'static> {
-        Cookie::build(name.to_owned(), value)
-            .http_only(true)
-            .secure(self.secure)
-            .same_site(self.same_site)
-            .path(self.path.clone())
-            .max_age(CookieDuration::seconds(
-                i64::try_from(max_age).unwrap_or(i64::MAX),
-            ))
-            .finish()
-    }
-
-    fn removal(&self, name: &str) -> Cookie<'static> {
-        let mut c = self.cookie(name, String::new(), 0);
-        c.make_removal();
-        c
-    }
 }
 
 /// The token endpoints, generic over your credentials verifier.
@@ -288,6 +230,7 @@ impl<V: CredentialsVerifier> AuthEndpoints<V> {
             )
             .route("/logout-all", web::post().to(logout_all))
             .route("/me", web::get().to(me))
+            .service(self.session_routes())
     }
 
     fn tokens_response(
@@ -313,6 +256,27 @@ impl<V: CredentialsVerifier> AuthEndpoints<V> {
 
     async fn token(&self, req: HttpRequest, login: Login) -> Result<HttpResponse, AuthFailure> {
         let (cfg, jwt) = jwt_of(&req)?;
+        let user = self.log_in(&req, &cfg, &login).await?;
+        let pair = jwt.issue_pair(&user).map_err(|e| {
+            decide::failure(&cfg, &req, AuthError::Misconfigured(e.to_string().into()))
+        })?;
+        let mut res = self.tokens_response(pair, &jwt, StatusCode::OK);
+        if self.cookies.is_some() {
+            csrf::issue_cookie(&cfg, &mut res);
+        }
+        Ok(res)
+    }
+
+    /// Checks a login (token and session alike): throttling first (a blocked username or
+    /// address gets 429 whatever the password), then the verifier, then whether the account
+    /// is active.
+    async fn log_in(
+        &self,
+        req: &HttpRequest,
+        cfg: &AuthConfig,
+        login: &Login,
+    ) -> Result<V::User, AuthFailure> {
+        let fail = |e| decide::failure(cfg, req, e);
         // The peer's address, not a forwarding header a client could write.
         let address = req
             .peer_addr()
@@ -325,11 +289,7 @@ impl<V: CredentialsVerifier> AuthEndpoints<V> {
                     retry_after = left.as_secs()
                 );
                 let secs = left.as_secs() + u64::from(left.subsec_nanos() > 0);
-                return Err(decide::failure(
-                    &cfg,
-                    &req,
-                    AuthError::TooManyAttempts(secs),
-                ));
+                return Err(fail(AuthError::TooManyAttempts(secs)));
             }
         }
         let verified = self.verifier.verify(&login.username, &login.password).await;
@@ -348,34 +308,21 @@ impl<V: CredentialsVerifier> AuthEndpoints<V> {
                     outcome = "login_refused",
                     "invalid username or password"
                 );
-                return Err(decide::failure(
-                    &cfg,
-                    &req,
-                    AuthError::Unauthenticated(Reason::Other(
-                        "invalid username or password".into(),
-                    )),
-                ));
+                return Err(fail(AuthError::Unauthenticated(Reason::Other(
+                    "invalid username or password".into(),
+                ))));
             }
             Err(e) => {
                 tracing::warn!(error = %e, "credentials verifier failed");
-                return Err(decide::failure(
-                    &cfg,
-                    &req,
-                    AuthError::Unavailable(e.to_string().into()),
-                ));
+                return Err(fail(AuthError::Unavailable(e.to_string().into())));
             }
         };
         if !user.is_active() {
-            return Err(decide::failure(
-                &cfg,
-                &req,
-                AuthError::Unauthenticated(Reason::Other("the account is inactive".into())),
-            ));
+            return Err(fail(AuthError::Unauthenticated(Reason::Other(
+                "the account is inactive".into(),
+            ))));
         }
-        let pair = jwt.issue_pair(&user).map_err(|e| {
-            decide::failure(&cfg, &req, AuthError::Misconfigured(e.to_string().into()))
-        })?;
-        Ok(self.tokens_response(pair, &jwt, StatusCode::OK))
+        Ok(user)
     }
 
     fn refresh_token_of(&self, req: &HttpRequest, body: RefreshBody) -> Option<String> {
@@ -431,7 +378,11 @@ impl<V: CredentialsVerifier> AuthEndpoints<V> {
             res.cookie(c.removal(&c.access));
             res.cookie(c.removal(&c.refresh));
         }
-        Ok(res.finish())
+        let mut res = res.finish();
+        if self.cookies.is_some() {
+            csrf::clear_cookie(&cfg, &mut res);
+        }
+        Ok(res)
     }
 }
 
@@ -467,15 +418,20 @@ async fn logout_all(req: HttpRequest, ctx: AuthContext) -> Result<HttpResponse, 
 }
 
 async fn me(ctx: AuthContext) -> HttpResponse {
+    HttpResponse::Ok().json(identity(&ctx, ctx.backend()))
+}
+
+/// The identity as `GET /me` and the session login show it.
+fn identity(ctx: &auth_core::AuthContext, backend: &str) -> serde_json::Value {
     let mut permissions: Vec<String> = ctx.permissions().iter().collect();
     permissions.sort();
-    HttpResponse::Ok().json(serde_json::json!({
+    serde_json::json!({
         "user_id": ctx.user_id(),
         "name": ctx.name(),
-        "backend": ctx.backend(),
+        "backend": backend,
         "roles": ctx.roles().collect::<Vec<_>>(),
         "permissions": permissions,
         "is_staff": ctx.is_staff(),
         "is_superuser": ctx.is_superuser(),
-    }))
+    })
 }

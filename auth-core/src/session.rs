@@ -1,0 +1,351 @@
+//! Browser sessions: the `session` backend turns what a framework's session middleware holds for
+//! a logged-in user (a [`SessionRecord`], written at login) into an [`AuthContext`].
+//!
+//! The record keeps the user id, a session id of its own, a digest of the user's password hash
+//! (the "auth hash") and two times. On every request the backend checks, in order:
+//!
+//! 1. the absolute and idle timeouts ([`Sessions::absolute_timeout`], [`Sessions::idle_timeout`]);
+//! 2. the revocation store: the session id (logout) and the user's "logged out everywhere"
+//!    stamp, the same store and the same facts as for tokens, so that a session logged out
+//!    stays refused even when the session middleware keeps its data in the cookie itself;
+//! 3. the user, loaded fresh through [`SessionUsers`]: a user that no longer exists, is
+//!    inactive, or whose password hash changed since login ends the session.
+//!
+//! A refused session is marked [ended](SessionView::ended) so that the adapter purges it.
+//!
+//! The adapter (auth-actix, with actix-session) reads the record from the session and hands it
+//! to the backend through [`RequestParts::session`]; the endpoints that log in and out are the
+//! adapter's too. Nothing here knows a web framework.
+
+use std::borrow::Cow;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::backend::Outcome;
+use crate::context::AuthContext;
+use crate::error::{IssueError, Reason};
+use crate::permissions::RoleMap;
+use crate::request::RequestParts;
+use crate::revocation::{RevocationStore, TokenRef};
+use crate::user::{AuthUser, UserLoadError};
+
+/// Default idle timeout: a session unused this long ends (OWASP's upper range for low-risk apps).
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+/// Default absolute timeout: a session ends this long after login, however busy.
+pub const DEFAULT_ABSOLUTE_TIMEOUT: Duration = Duration::from_secs(8 * 60 * 60);
+
+/// What the session middleware keeps for a logged-in user. Written by the login endpoint,
+/// read on every request; the adapter stores it under one key of the session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionRecord {
+    /// The session's own id (128 random bits): what logout revokes.
+    pub sid: String,
+    /// The user id ([`AuthUser::auth_id`]).
+    pub uid: String,
+    /// The auth hash: a digest of the user's password hash at login (empty for users without
+    /// one). A changed password changes it, which ends the session.
+    pub hash: String,
+    /// Login time, milliseconds since the epoch.
+    pub login_ms: u64,
+    /// Last use, milliseconds since the epoch (for the idle timeout; written at most once a
+    /// second).
+    pub seen_ms: u64,
+}
+
+impl SessionRecord {
+    /// Whether the record's last use is old enough to be written again (at most once a second,
+    /// so that a busy page does not rewrite its session on every request).
+    pub fn stale(&self) -> bool {
+        crate::time::now_ms() >= self.seen_ms.saturating_add(1000)
+    }
+
+    /// The record with its last use set to now.
+    pub fn touched(&self) -> SessionRecord {
+        SessionRecord {
+            seen_ms: crate::time::now_ms(),
+            ..self.clone()
+        }
+    }
+}
+
+/// A session record as the backend sees it in a request, with the backend's verdict on it.
+#[derive(Debug)]
+pub struct SessionView {
+    record: SessionRecord,
+    ended: AtomicBool,
+}
+
+impl SessionView {
+    /// A view of `record`.
+    pub fn new(record: SessionRecord) -> Self {
+        SessionView {
+            record,
+            ended: AtomicBool::new(false),
+        }
+    }
+
+    /// The record.
+    pub fn record(&self) -> &SessionRecord {
+        &self.record
+    }
+
+    /// Whether the backend refused the session for good (expired, logged out, user gone or
+    /// password changed): the adapter then purges it.
+    pub fn ended(&self) -> bool {
+        self.ended.load(Ordering::Relaxed)
+    }
+
+    fn end(&self, reason: &'static str) -> Outcome {
+        self.ended.store(true, Ordering::Relaxed);
+        Outcome::Rejected(Reason::Other(Cow::Borrowed(reason)))
+    }
+}
+
+/// Loads the users that sessions belong to (the application's user table).
+///
+/// ```
+/// use auth_core::session::SessionUsers;
+/// use auth_core::{AuthUser, UserLoadError};
+/// use std::borrow::Cow;
+///
+/// #[derive(Clone)]
+/// struct User { id: u64, password_hash: String }
+/// impl AuthUser for User {
+///     fn auth_id(&self) -> Cow<'_, str> { self.id.to_string().into() }
+///     fn auth_password_hash(&self) -> Option<Cow<'_, str>> { Some(self.password_hash.as_str().into()) }
+/// }
+///
+/// struct Users(Vec<User>);
+/// impl SessionUsers for Users {
+///     type User = User;
+///     async fn load(&self, user_id: &str) -> Result<Option<User>, UserLoadError> {
+///         Ok(self.0.iter().find(|u| u.id.to_string() == user_id).cloned())
+///     }
+/// }
+/// ```
+pub trait SessionUsers: Send + Sync + 'static {
+    /// The user type.
+    type User: AuthUser + Send;
+
+    /// The user with id `user_id`; `Ok(None)` when it no longer exists (the session ends),
+    /// `Err` when the user store cannot answer (503).
+    fn load(
+        &self,
+        user_id: &str,
+    ) -> impl Future<Output = Result<Option<Self::User>, UserLoadError>> + Send;
+}
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A user as the backend needs it: its context and its auth hash.
+struct Loaded {
+    ctx: AuthContext,
+    hash: String,
+    active: bool,
+}
+
+/// Object-safe [`SessionUsers`], turning the user into what the backend needs.
+trait DynUsers: Send + Sync {
+    fn load_dyn<'a>(
+        &'a self,
+        user_id: &'a str,
+        roles: &'a RoleMap,
+    ) -> BoxFuture<'a, Result<Option<Loaded>, UserLoadError>>;
+}
+
+impl<U: SessionUsers> DynUsers for U {
+    fn load_dyn<'a>(
+        &'a self,
+        user_id: &'a str,
+        roles: &'a RoleMap,
+    ) -> BoxFuture<'a, Result<Option<Loaded>, UserLoadError>> {
+        Box::pin(async move {
+            Ok(self.load(user_id).await?.map(|user| Loaded {
+                ctx: AuthContext::from_user(&user, Some(roles)),
+                hash: auth_hash(&user),
+                active: user.is_active(),
+            }))
+        })
+    }
+}
+
+/// The auth hash of `user`: SHA-256 over a fixed label and the user's password hash, hex; empty
+/// for a user without a password hash. Neither the password nor its hash can be read back from
+/// it, and a new password (a new salt) changes it.
+pub fn auth_hash<U: AuthUser + ?Sized>(user: &U) -> String {
+    match user.auth_password_hash() {
+        None => String::new(),
+        Some(h) => {
+            let digest = Sha256::new()
+                .chain_update(b"auth-actix session auth hash\0")
+                .chain_update(h.as_bytes())
+                .finalize();
+            digest.iter().map(|b| format!("{b:02x}")).collect()
+        }
+    }
+}
+
+/// The session backend's settings, given to `AuthConfig::builder().sessions(..)`.
+pub struct Sessions {
+    users: Arc<dyn DynUsers>,
+    idle: Duration,
+    absolute: Duration,
+}
+
+impl std::fmt::Debug for Sessions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sessions")
+            .field("idle", &self.idle)
+            .field("absolute", &self.absolute)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sessions {
+    /// Sessions of the users `users` loads, with the default timeouts
+    /// ([`DEFAULT_IDLE_TIMEOUT`], [`DEFAULT_ABSOLUTE_TIMEOUT`]).
+    pub fn new<U: SessionUsers>(users: U) -> Self {
+        Sessions {
+            users: Arc::new(users),
+            idle: DEFAULT_IDLE_TIMEOUT,
+            absolute: DEFAULT_ABSOLUTE_TIMEOUT,
+        }
+    }
+
+    /// A session unused for this long ends (default 30 minutes).
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle = timeout;
+        self
+    }
+
+    /// A session ends this long after login, however busy (default 8 hours).
+    pub fn absolute_timeout(mut self, timeout: Duration) -> Self {
+        self.absolute = timeout;
+        self
+    }
+
+    pub(crate) fn build(
+        self,
+        roles: &RoleMap,
+        store: Arc<dyn RevocationStore>,
+    ) -> Result<SessionBackend, crate::ConfigError> {
+        if self.idle.is_zero() || self.absolute.is_zero() {
+            return Err(crate::ConfigError::Invalid(
+                "session timeouts must be longer than zero".into(),
+            ));
+        }
+        Ok(SessionBackend {
+            users: self.users,
+            roles: roles.clone(),
+            store,
+            idle_ms: u64::try_from(self.idle.as_millis()).unwrap_or(u64::MAX),
+            absolute_ms: u64::try_from(self.absolute.as_millis()).unwrap_or(u64::MAX),
+        })
+    }
+}
+
+/// The `session` backend (see the [module](self) documentation).
+pub struct SessionBackend {
+    users: Arc<dyn DynUsers>,
+    roles: RoleMap,
+    store: Arc<dyn RevocationStore>,
+    idle_ms: u64,
+    absolute_ms: u64,
+}
+
+impl std::fmt::Debug for SessionBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionBackend")
+            .field("idle_ms", &self.idle_ms)
+            .field("absolute_ms", &self.absolute_ms)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SessionBackend {
+    /// A new record for `user`, logged in now: a fresh session id, the user's auth hash.
+    pub fn start<U: AuthUser + ?Sized>(&self, user: &U) -> Result<SessionRecord, IssueError> {
+        Ok(SessionRecord {
+            sid: crate::jwt::random_id()?,
+            uid: user.auth_id().into_owned(),
+            hash: auth_hash(user),
+            login_ms: crate::time::now_ms(),
+            seen_ms: crate::time::now_ms(),
+        })
+    }
+
+    /// When the session of `record` ends at the latest (seconds since the epoch).
+    pub fn deadline(&self, record: &SessionRecord) -> u64 {
+        record.login_ms.saturating_add(self.absolute_ms) / 1000 + 1
+    }
+
+    /// Logs the session of `record` out: its id is refused until its deadline, whatever copy of
+    /// the session a client kept.
+    pub async fn end(&self, record: &SessionRecord) -> Result<(), crate::AuthError> {
+        self.store
+            .revoke_token(&record.sid, &record.uid, self.deadline(record))
+            .await
+            .map_err(|e| crate::AuthError::Unavailable(e.to_string().into()))
+    }
+
+    /// Ends every session of `user_id` that started before now (logout everywhere). The store
+    /// keeps one "not before" stamp per user, so tokens issued before now are refused too while
+    /// the stamp is kept (for the longest a session can last; the JWT backend's
+    /// `logout_all` keeps it for the longest a token can).
+    pub async fn end_all(&self, user_id: &str) -> Result<(), crate::AuthError> {
+        let now_ms = crate::time::now_ms();
+        let keep_until = now_ms.saturating_add(self.absolute_ms) / 1000 + 1;
+        self.store
+            .revoke_user_before(user_id, now_ms + 1, keep_until)
+            .await
+            .map_err(|e| crate::AuthError::Unavailable(e.to_string().into()))
+    }
+
+    /// Authenticates the session in `req`, if it holds one.
+    pub async fn authenticate(&self, req: &(dyn RequestParts + Sync)) -> Outcome {
+        let Some(view) = req.session() else {
+            return Outcome::NoCredentials;
+        };
+        let r = view.record();
+        let now_ms = crate::time::now_ms();
+        if now_ms >= r.login_ms.saturating_add(self.absolute_ms) {
+            return view.end("the session expired: log in again");
+        }
+        if now_ms >= r.seen_ms.saturating_add(self.idle_ms) {
+            return view.end("the session expired after a period of inactivity: log in again");
+        }
+        let token = TokenRef {
+            jti: Some(&r.sid),
+            user_id: &r.uid,
+            issued_at_ms: Some(r.login_ms),
+            family: None,
+        };
+        match self.store.is_revoked(token).await {
+            Ok(false) => {}
+            Ok(true) => return view.end("the session was logged out"),
+            Err(e) => return Outcome::Unavailable(e.to_string()),
+        }
+        let user = match self.users.load_dyn(&r.uid, &self.roles).await {
+            Ok(Some(user)) => user,
+            Ok(None) => return view.end("the session's user no longer exists"),
+            Err(e) => return Outcome::Unavailable(e.to_string()),
+        };
+        if !bool::from(user.hash.as_bytes().ct_eq(r.hash.as_bytes())) {
+            return view.end("the session ended: the password changed");
+        }
+        if !user.active {
+            return view.end("the account is inactive");
+        }
+        Outcome::Authenticated(user.ctx)
+    }
+}
+
+#[cfg(test)]
+mod tests;
