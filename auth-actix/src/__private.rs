@@ -131,3 +131,26 @@ impl AsFlag for Option<bool> {
         self.unwrap_or(default)
     }
 }
+
+#[cfg(feature = "openapi")]
+pub use inventory;
+
+/// Records a protected route for the OpenAPI addon (feature `openapi`).
+#[cfg(feature = "openapi")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __openapi_route {
+    ($spec:ty) => {
+        ::auth_actix::__private::inventory::submit! {
+            ::auth_actix::openapi::Route::of::<$spec>()
+        }
+    };
+}
+
+/// Without the `openapi` feature, routes are not recorded.
+#[cfg(not(feature = "openapi"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __openapi_route {
+    ($spec:ty) => {};
+}

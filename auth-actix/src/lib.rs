@@ -56,6 +56,8 @@ mod future;
 mod gate;
 mod loader;
 mod middleware;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 mod protect;
 mod request;
 mod response;
@@ -75,8 +77,9 @@ pub use auth_core::revocation::redis::RedisRevocation;
 pub use auth_core::revocation::sql::SqlRevocation;
 pub use auth_core::revocation::{StoreError, StoreFuture, TokenRef};
 pub use auth_core::{
-    ApiKey, ApiKeys, AuthError, AuthUser, Backend, ConfigError, CustomGuard, Guard,
-    InMemoryRevocation, Outcome, Policy, Reason, RequestParts, RevocationStore, RoleMap,
+    ApiKey, ApiKeys, AuthError, AuthUser, Backend, BackendDoc, ConfigError, CredentialDoc,
+    CustomGuard, Guard, InMemoryRevocation, Outcome, Policy, Reason, RequestParts, RevocationStore,
+    RoleMap,
 };
 pub use auth_core::{AuthConfig, AuthConfigBuilder};
 pub use config::ActixConfig;

@@ -59,6 +59,16 @@ impl RequireAuth {
         self.policy = Some(Arc::new(policy));
         self
     }
+
+    /// The backends it names (`None`: the configuration's defaults).
+    pub fn backend_names(&self) -> Option<&[Box<str>]> {
+        self.backends.as_deref()
+    }
+
+    /// Its guard (`None`: the configuration's default guard).
+    pub fn policy(&self) -> Option<&Policy> {
+        self.policy.as_deref()
+    }
 }
 
 impl<S, B> Transform<S, ServiceRequest> for RequireAuth

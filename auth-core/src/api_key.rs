@@ -274,7 +274,12 @@ impl ApiKeyBackend {
         }
     }
 
-    /// Authenticates a request.
+    /// Where keys are read.
+    pub fn source(&self) -> &CredentialSource {
+        &self.source
+    }
+
+    /// Authenticates `req` by its key.
     pub fn authenticate(&self, req: &dyn RequestParts) -> Outcome {
         match self.source.find(req) {
             Found::Nothing => Outcome::NoCredentials,

@@ -49,4 +49,66 @@ pub trait Backend: Send + Sync + 'static {
         &'a self,
         req: &'a (dyn RequestParts + Sync),
     ) -> impl Future<Output = Outcome> + Send + 'a;
+
+    /// Where the backend reads its credential and a sentence about it, for documentation (the
+    /// OpenAPI security scheme auth-actix's `openapi` feature writes). Default: nothing known,
+    /// documented by the backend's name alone.
+    fn describe(&self) -> BackendDoc {
+        BackendDoc::default()
+    }
+}
+
+/// Where a backend reads credentials, for documentation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CredentialDoc {
+    /// `Authorization: Bearer <credential>`, with the credential's format (`JWT`) if known.
+    Bearer {
+        /// The format (`JWT`).
+        format: Option<String>,
+    },
+    /// A header (lowercase name).
+    Header(String),
+    /// A cookie.
+    Cookie(String),
+    /// The login session (its cookie is the session middleware's).
+    Session,
+    /// Tokens of an OpenID provider, by the URL of its discovery document.
+    OpenIdConnect(String),
+    /// Something else: documented by the backend's name and description.
+    Other,
+}
+
+impl CredentialDoc {
+    /// A one-word name of the kind (`bearer`, `header`, `cookie`, `session`, `oidc`, `other`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            CredentialDoc::Bearer { .. } => "bearer",
+            CredentialDoc::Header(_) => "header",
+            CredentialDoc::Cookie(_) => "cookie",
+            CredentialDoc::Session => "session",
+            CredentialDoc::OpenIdConnect(_) => "oidc",
+            CredentialDoc::Other => "other",
+        }
+    }
+}
+
+/// A backend as documentation describes it: where it reads credentials, in order, and what it
+/// is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BackendDoc {
+    /// Where credentials are read, in the order they are tried (empty: [`CredentialDoc::Other`]).
+    pub credentials: Vec<CredentialDoc>,
+    /// A sentence for readers of the API's documentation.
+    pub description: Option<String>,
+}
+
+impl BackendDoc {
+    /// A backend reading `credential`, described by `description`.
+    pub fn new(credential: CredentialDoc, description: impl Into<String>) -> Self {
+        BackendDoc {
+            credentials: vec![credential],
+            description: Some(description.into()),
+        }
+    }
 }

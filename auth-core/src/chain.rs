@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use crate::api_key::ApiKeyBackend;
-use crate::backend::{Backend, Outcome};
+use crate::backend::{Backend, BackendDoc, CredentialDoc, Outcome};
 use crate::context::AuthContext;
 use crate::error::{AuthError, ConfigError, Reason};
 use crate::jwt::JwtBackend;
@@ -19,6 +19,7 @@ type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 trait DynBackend: Send + Sync {
     fn authenticate_dyn<'a>(&'a self, req: &'a (dyn RequestParts + Sync))
         -> BoxFuture<'a, Outcome>;
+    fn describe_dyn(&self) -> BackendDoc;
 }
 
 impl<B: Backend> DynBackend for B {
@@ -27,6 +28,10 @@ impl<B: Backend> DynBackend for B {
         req: &'a (dyn RequestParts + Sync),
     ) -> BoxFuture<'a, Outcome> {
         Box::pin(self.authenticate(req))
+    }
+
+    fn describe_dyn(&self) -> BackendDoc {
+        self.describe()
     }
 }
 
@@ -139,6 +144,25 @@ impl Backends {
             Some((_, Registered::Session(_))) => true,
             _ => false,
         }
+    }
+
+    /// What the backend registered under `name` reads, for documentation (OpenAPI).
+    pub fn describe(&self, name: &str) -> Option<BackendDoc> {
+        let mut doc = match self.get(name)? {
+            (_, Registered::Jwt(j)) => j.describe(),
+            (_, Registered::ApiKey(k)) => {
+                BackendDoc::new(k.source().doc(None), "API keys issued to clients.")
+            }
+            (_, Registered::Session(_)) => BackendDoc::new(
+                CredentialDoc::Session,
+                "A browser session (log in with POST /auth/session).",
+            ),
+            (_, Registered::Custom(b)) => b.describe_dyn(),
+        };
+        if doc.credentials.is_empty() {
+            doc.credentials.push(CredentialDoc::Other);
+        }
+        Some(doc)
     }
 
     /// The session backend and its name, if one is registered.

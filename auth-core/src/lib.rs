@@ -64,7 +64,7 @@ pub mod __fuzz {
 
 pub use admit::Admitted;
 pub use api_key::{ApiKey, ApiKeyBackend, ApiKeys};
-pub use backend::{Backend, Outcome};
+pub use backend::{Backend, BackendDoc, CredentialDoc, Outcome};
 pub use chain::Backends;
 pub use config::{AuthConfig, AuthConfigBuilder};
 pub use context::{AuthContext, AuthContextBuilder, TokenInfo};

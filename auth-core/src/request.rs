@@ -117,6 +117,23 @@ pub(crate) enum Found<'a> {
 }
 
 impl CredentialSource {
+    /// The source as documentation shows it; `format` is the credential's (`JWT`) for a bearer.
+    pub fn doc(&self, format: Option<&str>) -> crate::backend::CredentialDoc {
+        use crate::backend::CredentialDoc;
+        match self {
+            CredentialSource::Header {
+                name,
+                prefix: Some(p),
+            } if &**name == "authorization" && p.eq_ignore_ascii_case("bearer") => {
+                CredentialDoc::Bearer {
+                    format: format.map(str::to_owned),
+                }
+            }
+            CredentialSource::Header { name, .. } => CredentialDoc::Header(name.to_string()),
+            CredentialSource::Cookie(c) => CredentialDoc::Cookie(c.to_string()),
+        }
+    }
+
     /// `Authorization: Bearer <token>`.
     pub fn bearer() -> Self {
         CredentialSource::Header {

@@ -229,6 +229,8 @@ fn expand_fn(kind: Kind, args: TokenStream, mut item: MaybeItemFn) -> syn::Resul
             const POLICY: ::core::option::Option<&'static ::auth_actix::__private::Policy> = #policy;
         }
 
+        ::auth_actix::__openapi_route!(#spec);
+
         #(#attrs)*
         #fn_vis #sig #body
     })

@@ -90,6 +90,25 @@ impl JwtBackend {
         &self.s.sources
     }
 
+    /// Where tokens are read, and the identity providers found by discovery, as documentation
+    /// shows them.
+    pub fn describe(&self) -> crate::backend::BackendDoc {
+        #[allow(unused_mut)] // extended with the identity providers under `oidc`
+        let mut credentials: Vec<_> = self.s.sources.iter().map(|s| s.doc(Some("JWT"))).collect();
+        #[cfg(feature = "oidc")]
+        credentials.extend(
+            self.s
+                .providers
+                .iter()
+                .filter_map(|p| p.discovery.clone())
+                .map(crate::backend::CredentialDoc::OpenIdConnect),
+        );
+        crate::backend::BackendDoc {
+            credentials,
+            description: Some("JSON Web Tokens (access tokens of this API).".into()),
+        }
+    }
+
     pub(crate) fn set_name(&mut self, name: &Arc<str>) {
         self.s.name = name.clone();
     }

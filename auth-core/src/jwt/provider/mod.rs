@@ -202,6 +202,10 @@ impl IdentityProvider {
                     ConfigError::Invalid(format!("could not build the HTTP client: {e}").into())
                 })?,
         };
+        let discovery = match &location {
+            Location::Discovery { url, .. } => Some(url.to_string()),
+            Location::Jwks(_) => None,
+        };
         let label = match (&self.issuer, &location) {
             (Some(iss), _) => iss.clone(),
             (None, Location::Jwks(url)) => url.to_string(),
@@ -212,6 +216,7 @@ impl IdentityProvider {
         })?;
         Ok(Provider {
             issuer: self.issuer,
+            discovery,
             mapping: self.mapping,
             keys,
         })
@@ -222,6 +227,8 @@ impl IdentityProvider {
 #[derive(Debug)]
 pub(crate) struct Provider {
     pub issuer: Option<String>,
+    /// The discovery document's URL, for a provider found by discovery (documentation).
+    pub discovery: Option<String>,
     pub mapping: ClaimMapping,
     pub keys: RemoteKeys,
 }
