@@ -272,5 +272,18 @@ async fn a_person_logs_in_creates_an_article_and_logs_out_in_a_real_browser() {
     assert!(who.contains("unauthorized"), "{who}");
     screenshot(&client, &out, "06-logged-out.png").await;
 
+    // The API's documentation page renders the OpenAPI document, guards included.
+    client.goto(&format!("{app}/docs")).await.unwrap();
+    let create = wait_text(&client, "create_article", "Guard:").await;
+    assert!(
+        create.contains(r#"Guard: has_permission("articles.write")"#),
+        "{create}"
+    );
+    assert!(
+        create.contains("Accepts: bearerAuth or apiKeyAuth or sessionCookie"),
+        "{create}"
+    );
+    screenshot(&client, &out, "07-docs.png").await;
+
     client.close().await.unwrap();
 }

@@ -4,18 +4,17 @@
 //! `showcase --help` lists the environment variables.
 
 mod config;
+mod routes;
 mod sessions;
 mod users;
 
 use std::sync::Arc;
 
 use actix_session::storage::SessionStore;
-use actix_web::{get, post, web, App, HttpResponse, HttpServer};
+use actix_web::{web, App, HttpServer};
 use auth_actix::endpoints::{AuthEndpoints, LoginThrottle};
 use auth_actix::prelude::*;
 use auth_actix::{RedisRevocation, RevocationStore, SqlRevocation};
-use serde::Deserialize;
-use serde_json::json;
 
 use users::{DemoUsers, User};
 
@@ -43,86 +42,6 @@ async fn revocation_store(
             LoginThrottle::new(),
         ),
     })
-}
-
-/// A page to try the session login in a browser.
-#[get("/")]
-async fn page() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("X-Frame-Options", "DENY"))
-        .body(include_str!("page.html"))
-}
-
-#[get("/public")]
-#[guard(allow_any)]
-async fn public(ctx: Option<AuthContext>) -> web::Json<serde_json::Value> {
-    web::Json(json!({
-        "message": "anyone may read this",
-        "user_id": ctx.as_ref().map(|c| c.user_id()),
-    }))
-}
-
-#[get("/me")]
-#[auth(jwt, api_key, session)]
-async fn me(ctx: AuthContext) -> web::Json<serde_json::Value> {
-    let mut permissions: Vec<String> = ctx.permissions().iter().collect();
-    permissions.sort();
-    web::Json(json!({
-        "user_id": ctx.user_id(),
-        "backend": ctx.backend(),
-        "roles": ctx.roles().collect::<Vec<_>>(),
-        "permissions": permissions,
-        "is_staff": ctx.is_staff(),
-        "is_superuser": ctx.is_superuser(),
-    }))
-}
-
-#[get("/articles")]
-#[guard(has_permission("articles.read"))]
-async fn list_articles() -> web::Json<serde_json::Value> {
-    web::Json(json!([{"id": 1, "title": "Declarative auth for actix-web"}]))
-}
-
-#[derive(Deserialize)]
-struct NewArticle {
-    title: String,
-}
-
-#[post("/articles")]
-#[guard(has_permission("articles.write"))]
-async fn create_article(ctx: AuthContext, body: web::Json<NewArticle>) -> HttpResponse {
-    HttpResponse::Created().json(json!({"id": 2, "title": body.title, "author": ctx.user_id()}))
-}
-
-#[get("/staff")]
-#[guard(is_staff)]
-async fn staff() -> web::Json<serde_json::Value> {
-    web::Json(json!({"message": "staff only"}))
-}
-
-#[get("/admin")]
-#[guard(is_superuser)]
-async fn admin() -> web::Json<serde_json::Value> {
-    web::Json(json!({"message": "superusers only"}))
-}
-
-#[get("/reports")]
-#[guard(any(has_role("analyst"), has_permission("reports.view")))]
-async fn reports() -> web::Json<serde_json::Value> {
-    web::Json(json!({"reports": []}))
-}
-
-#[get("/jwt-only")]
-#[auth(jwt)]
-async fn jwt_only(ctx: AuthContext) -> web::Json<serde_json::Value> {
-    web::Json(json!({"user_id": ctx.user_id(), "backend": ctx.backend()}))
-}
-
-#[get("/key-only")]
-#[auth(api_key)]
-async fn key_only(ctx: AuthContext) -> web::Json<serde_json::Value> {
-    web::Json(json!({"user_id": ctx.user_id(), "backend": ctx.backend()}))
 }
 
 struct Banner<'a> {
@@ -218,6 +137,8 @@ struct Web {
     auth: AuthConfig,
     endpoints: AuthEndpoints<DemoUsers>,
     sessions: Arc<sessions::Settings>,
+    /// The OpenAPI document, as served at `/openapi.json`.
+    openapi: web::Data<String>,
 }
 
 /// Serves the HTTP app on `bind`, with sessions kept in the store `store` makes.
@@ -230,16 +151,8 @@ where
         App::new()
             .wrap(web.sessions.middleware(store()))
             .app_data(web.auth.clone())
-            .service(page)
-            .service(public)
-            .service(me)
-            .service(list_articles)
-            .service(create_article)
-            .service(staff)
-            .service(admin)
-            .service(reports)
-            .service(jwt_only)
-            .service(key_only)
+            .app_data(web.openapi.clone())
+            .configure(routes::register)
             .service(web.endpoints.scope("/auth"))
     })
     .bind(bind)?
@@ -314,7 +227,10 @@ async fn main() -> std::io::Result<()> {
     if session_settings.random_key {
         println!("AUTH_SESSION_KEY is not set: a random key signs the session cookies (sessions end with this process)");
     }
+    let openapi = serde_json::to_string(&routes::openapi(&auth, sessions::COOKIE))
+        .unwrap_or_else(|e| configuration_error(format!("the OpenAPI document: {e}")));
     let web = Web {
+        openapi: web::Data::new(openapi),
         auth,
         endpoints: AuthEndpoints::new(users).throttle(throttle),
         sessions: Arc::new(session_settings),
