@@ -14,14 +14,15 @@
 //! assert!(!verify_user_password(None, "anything"));
 //! ```
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
+use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 
 /// Hashing failed (never for valid UTF-8 input with the default parameters).
 #[derive(Debug, Clone, thiserror::Error)]
@@ -70,6 +71,49 @@ pub fn verify_user_password(hash: Option<&str>, password: &str) -> bool {
     }
 }
 
+/// [`verify_password`] in `memory`, Argon2's working memory (19 MiB with the default
+/// parameters), kept by the caller between checks and wiped after each.
+fn verify_in(hash: &str, password: &str, memory: &mut Vec<Block>) -> bool {
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return false;
+    };
+    let (Ok(algorithm), Ok(version), Ok(params)) = (
+        Algorithm::try_from(parsed.algorithm),
+        parsed
+            .version
+            .map_or(Ok(Version::default()), Version::try_from),
+        Params::try_from(&parsed),
+    ) else {
+        return false;
+    };
+    let mut salt_bytes = [0u8; Salt::MAX_LENGTH];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    memory.resize(params.block_count(), Block::default());
+    let mut out = Zeroizing::new(vec![0u8; expected.len()]);
+    let hashed = Argon2::new(algorithm, version, params).hash_password_into_with_memory(
+        password.as_bytes(),
+        salt,
+        &mut out,
+        &mut memory[..],
+    );
+    memory.iter_mut().for_each(Zeroize::zeroize);
+    hashed.is_ok() && bool::from(expected.as_bytes().ct_eq(&out))
+}
+
+/// Argon2's working memory for [`verify_user_password_async`], one buffer per hashing slot,
+/// reused: allocating 19 MiB per login made the allocator keep every freed buffer (measured:
+/// the showcase's RSS went from 29 MB to 224 MB after 10 logins in a row, and to 477 MB under a
+/// flood); with the buffers reused it stays at the slots' worth.
+fn memory_pool() -> &'static Mutex<Vec<Vec<Block>>> {
+    static POOL: OnceLock<Mutex<Vec<Vec<Block>>>> = OnceLock::new();
+    POOL.get_or_init(|| Mutex::new(Vec::new()))
+}
+
 /// How many passwords are hashed at once by [`verify_user_password_async`]: half the cores (at
 /// least one), so that the other half keeps serving requests during a flood of logins.
 fn hashing_slots() -> &'static Semaphore {
@@ -90,7 +134,69 @@ pub async fn verify_user_password_async(hash: Option<String>, password: String) 
     let Ok(_slot) = hashing_slots().acquire().await else {
         return false;
     };
-    tokio::task::spawn_blocking(move || verify_user_password(hash.as_deref(), &password))
-        .await
-        .unwrap_or(false)
+    // A poisoned pool only means another check panicked: its buffers are still plain memory.
+    let taken = memory_pool()
+        .lock()
+        .map_or_else(|p| p.into_inner().pop(), |mut pool| pool.pop());
+    let mut memory = taken.unwrap_or_default();
+    let checked = tokio::task::spawn_blocking(move || {
+        let ok = match hash.as_deref() {
+            Some(h) => verify_in(h, &password, &mut memory),
+            None => {
+                if let Some(d) = dummy_hash() {
+                    let _ = verify_in(d, &password, &mut memory);
+                }
+                false
+            }
+        };
+        (ok, memory)
+    })
+    .await;
+    match checked {
+        Ok((ok, memory)) => {
+            if let Ok(mut pool) = memory_pool().lock() {
+                pool.push(memory);
+            }
+            ok
+        }
+        Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checking_in_reused_memory_agrees_with_the_plain_check() {
+        let hash = hash_password("correct horse").unwrap();
+        let mut memory = Vec::new();
+        for _ in 0..2 {
+            assert!(verify_in(&hash, "correct horse", &mut memory));
+            assert!(!verify_in(&hash, "wrong horse", &mut memory));
+        }
+        assert!(
+            memory.iter().all(|b| b.as_ref().iter().all(|w| *w == 0)),
+            "wiped after use"
+        );
+        for bad in ["", "$argon2id$", "not a hash", &hash[..hash.len() - 4]] {
+            assert!(!verify_in(bad, "correct horse", &mut memory), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn asynchronous_checks_reuse_their_memory() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let hash = hash_password("pw").unwrap();
+        rt.block_on(async {
+            for _ in 0..3 {
+                assert!(verify_user_password_async(Some(hash.clone()), "pw".into()).await);
+                assert!(!verify_user_password_async(Some(hash.clone()), "no".into()).await);
+                assert!(!verify_user_password_async(None, "pw".into()).await);
+            }
+        });
+        assert!(memory_pool().lock().unwrap().len() <= hashing_slots().available_permits());
+    }
 }
