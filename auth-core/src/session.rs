@@ -292,7 +292,7 @@ impl SessionBackend {
         self.store
             .revoke_token(&record.sid, &record.uid, self.deadline(record))
             .await
-            .map_err(|e| crate::AuthError::Unavailable(e.to_string().into()))
+            .map_err(crate::AuthError::from)
     }
 
     /// Ends every session of `user_id` that started before now (logout everywhere). The store
@@ -305,7 +305,7 @@ impl SessionBackend {
         self.store
             .revoke_user_before(user_id, now_ms + 1, keep_until)
             .await
-            .map_err(|e| crate::AuthError::Unavailable(e.to_string().into()))
+            .map_err(crate::AuthError::from)
     }
 
     /// Authenticates the session in `req`, if it holds one.

@@ -12,10 +12,6 @@ use crate::revocation::{RevocationStore, TokenRef};
 /// and treated as reuse.
 pub const IN_FLIGHT_MS: u64 = 1_000;
 
-fn unavailable(e: crate::StoreError) -> AuthError {
-    AuthError::Unavailable(e.to_string().into())
-}
-
 fn issue_failed(e: IssueError) -> AuthError {
     AuthError::Misconfigured(e.to_string().into())
 }
@@ -66,12 +62,16 @@ impl JwtBackend {
             issued_at_ms: info.issued_at_ms,
             family: Some(family),
         };
-        if store.is_revoked(t).await.map_err(unavailable)? {
+        if store.is_revoked(t).await.map_err(AuthError::from)? {
             return Err(AuthError::Unauthenticated(Reason::Revoked));
         }
         let exp = info.exp.unwrap_or(family_until);
         let user = ctx.user_id();
-        match store.consume(jti, user, exp).await.map_err(unavailable)? {
+        match store
+            .consume(jti, user, exp)
+            .await
+            .map_err(AuthError::from)?
+        {
             None => {}
             Some(used_ms) if used_ms != 0 && self.is_retry(used_ms) => {
                 tracing::info!(
@@ -87,7 +87,7 @@ impl JwtBackend {
                 store
                     .revoke_family(family, user, family_until)
                     .await
-                    .map_err(unavailable)?;
+                    .map_err(AuthError::from)?;
                 return Err(AuthError::Unauthenticated(Reason::Revoked));
             }
         }
@@ -98,7 +98,7 @@ impl JwtBackend {
         store
             .revoke_token(jti, user, exp)
             .await
-            .map_err(unavailable)?;
+            .map_err(AuthError::from)?;
         Ok(TokenPair {
             access: self
                 .issue_for_context(&ctx, TokenOptions::access().family(family))
@@ -151,7 +151,7 @@ impl JwtBackend {
                     store
                         .revoke_token(jti, ctx.user_id(), exp + self.s.leeway)
                         .await
-                        .map_err(unavailable)?;
+                        .map_err(AuthError::from)?;
                 }
             }
         }
@@ -161,7 +161,7 @@ impl JwtBackend {
                 store
                     .revoke_family(fam, r.user_id(), until)
                     .await
-                    .map_err(unavailable)?;
+                    .map_err(AuthError::from)?;
             }
         }
         Ok(())
@@ -181,6 +181,6 @@ impl JwtBackend {
         store
             .revoke_user_before(user_id, now_ms + 1, keep_until)
             .await
-            .map_err(unavailable)
+            .map_err(AuthError::from)
     }
 }

@@ -72,6 +72,13 @@ pub struct StoreError {
     pub message: String,
 }
 
+/// A store that cannot answer makes the request fail closed: 503.
+impl From<StoreError> for crate::AuthError {
+    fn from(e: StoreError) -> Self {
+        crate::AuthError::Unavailable(e.to_string().into())
+    }
+}
+
 impl StoreError {
     /// A new error.
     pub fn new(store: &'static str, message: impl Into<String>) -> Self {
