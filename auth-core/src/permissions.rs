@@ -252,6 +252,25 @@ mod tests {
     }
 
     #[test]
+    fn emptiness_and_the_grants_as_written() {
+        // Grants that name nothing are ignored: the set stays empty.
+        let mut set = PermissionSet::new();
+        for nothing in ["", ".*"] {
+            set.insert(nothing);
+            assert!(set.is_empty(), "{nothing:?} grants nothing");
+        }
+        assert_eq!(set.iter().count(), 0);
+        for grant in ["*", "articles.*", "articles.read"] {
+            let one = PermissionSet::from_iter([grant]);
+            assert!(!one.is_empty(), "{grant} is a grant");
+            assert_eq!(one.iter().collect::<Vec<_>>(), [grant]);
+        }
+        // Debug (as logs show a context) lists the grants as written, sorted.
+        let set = PermissionSet::from_iter(["reports.view", "*", "articles.*"]);
+        assert_eq!(format!("{set:?}"), r#"{"*", "articles.*", "reports.view"}"#);
+    }
+
+    #[test]
     fn name_validation_table() {
         let rows: &[(&str, &str, bool)] = &[
             ("permission", "articles.read", true),
@@ -279,6 +298,8 @@ mod tests {
         let set = roles.effective_permissions(["editor"], ["reports.view"]);
         assert!(set.contains("articles.publish"));
         assert!(set.contains("reports.view"));
+        assert!(RoleMap::new().is_empty() && !roles.is_empty());
+        assert_eq!(format!("{roles:?}"), r#"{"editor": ["articles.*"]}"#);
         let bad = RoleMap::new().grant("editor", ["articles..x"]);
         let err = bad.validate().unwrap_err().to_string();
         assert!(err.contains("articles..x"), "{err}");

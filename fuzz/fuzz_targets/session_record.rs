@@ -12,7 +12,7 @@
 #![no_main]
 
 use std::borrow::Cow;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use auth_core::session::{auth_hash, SessionRecord, SessionUsers, SessionView, Sessions};
 use auth_core::{AuthConfig, AuthUser, HeaderOnce, Outcome, RequestParts, UserLoadError};
