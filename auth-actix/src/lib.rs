@@ -62,6 +62,7 @@ mod protect;
 mod request;
 mod response;
 mod session;
+mod session_store;
 
 #[doc(hidden)]
 pub mod __private;
@@ -92,6 +93,7 @@ pub use middleware::{RequireAuth, RequireAuthService};
 pub use protect::{Protect, RouteSpec};
 pub use request::ActixRequest;
 pub use response::{AuthFailure, ErrorHandler};
+pub use session_store::{SessionStoreDeadline, SessionStoreErrors, SessionStoreErrorsService};
 
 pub use auth_macros::{auth, guard, AuthUser};
 

@@ -14,7 +14,7 @@ use actix_session::storage::SessionStore;
 use actix_web::{web, App, HttpServer};
 use auth_actix::endpoints::{AuthEndpoints, LoginThrottle};
 use auth_actix::prelude::*;
-use auth_actix::{RedisRevocation, RevocationStore, SqlRevocation};
+use auth_actix::{RedisRevocation, RevocationStore, SessionStoreErrors, SqlRevocation};
 
 use users::{DemoUsers, User};
 
@@ -150,6 +150,8 @@ where
     HttpServer::new(move || {
         App::new()
             .wrap(web.sessions.middleware(store()))
+            // The session store down (Redis): 503 and Retry-After, not actix-session's 500.
+            .wrap(SessionStoreErrors)
             .app_data(web.auth.clone())
             .app_data(web.openapi.clone())
             .configure(routes::register)

@@ -10,7 +10,7 @@ use actix_session::storage::{CookieSessionStore, RedisSessionStore, SessionStore
 use actix_session::SessionMiddleware;
 use actix_web::cookie::Key;
 use auth_actix::core::session::Sessions;
-use auth_actix::Csrf;
+use auth_actix::{Csrf, SessionStoreDeadline};
 
 use crate::config::{err, secs, var, EnvError};
 use crate::users::DemoUsers;
@@ -133,11 +133,16 @@ impl Settings {
     }
 }
 
-/// The Redis session store of `url`.
-pub async fn redis_store(url: &str) -> Result<RedisSessionStore, EnvError> {
-    RedisSessionStore::new(url)
+/// The Redis session store of `url`, each operation bounded by 500 ms: while Redis is down,
+/// requests with a session cookie answer 503 at once (with `SessionStoreErrors`).
+pub async fn redis_store(url: &str) -> Result<SessionStoreDeadline<RedisSessionStore>, EnvError> {
+    let store = RedisSessionStore::new(url)
         .await
-        .map_err(|e| err("AUTH_SESSIONS", format!("cannot use Redis at {url}: {e}")))
+        .map_err(|e| err("AUTH_SESSIONS", format!("cannot use Redis at {url}: {e}")))?;
+    Ok(SessionStoreDeadline::new(
+        store,
+        std::time::Duration::from_millis(500),
+    ))
 }
 
 /// The cookie store.
