@@ -154,7 +154,10 @@ pub enum Decision<'p> {
 #[derive(Debug, Clone, Copy)]
 enum Eval<'p> {
     Pass,
+    /// This part refused the identity (only an identity is refused: an anonymous request
+    /// gets `NoIdentity`).
     Deny(&'p Policy),
+    /// The policy needs an identity and the request has none.
     NoIdentity,
     /// An asynchronous custom guard was reached: evaluate with [`Policy::eval_async`].
     Pending,
@@ -249,8 +252,8 @@ impl Policy {
         };
         match eval {
             Eval::Pass => Decision::Allow,
-            Eval::Deny(p) if ctx.is_some() => Decision::Forbidden(p),
-            Eval::Deny(_) | Eval::NoIdentity | Eval::Pending => Decision::Unauthenticated,
+            Eval::Deny(p) => Decision::Forbidden(p),
+            Eval::NoIdentity | Eval::Pending => Decision::Unauthenticated,
         }
     }
 
@@ -264,8 +267,8 @@ impl Policy {
         Some(match self.eval(ctx, req) {
             Eval::Pending => return None,
             Eval::Pass => Decision::Allow,
-            Eval::Deny(p) if ctx.is_some() => Decision::Forbidden(p),
-            Eval::Deny(_) | Eval::NoIdentity => Decision::Unauthenticated,
+            Eval::Deny(p) => Decision::Forbidden(p),
+            Eval::NoIdentity => Decision::Unauthenticated,
         })
     }
 

@@ -299,3 +299,173 @@ fn static_policies_are_const_constructible() {
         "any(is_staff, has_permission(\"articles.read\"), not(is_active))"
     );
 }
+
+#[test]
+fn a_custom_guard_is_known_by_its_name() {
+    let guard = CustomGuard::new("owner", owner_is_user_1);
+    assert_eq!(guard.name(), "owner");
+    assert_eq!(
+        CustomGuard::new_async("slow_owner", slow_owner).name(),
+        "slow_owner"
+    );
+    assert_eq!(format!("{guard:?}"), "custom(owner)");
+}
+
+use crate::error::AuthError;
+
+/// What `admit` makes of an authentication result, awaited and not.
+fn admitted(p: &Policy, result: Result<AuthContext, AuthError>) -> (String, String) {
+    let req = SimpleRequest::new("GET", "/articles/1");
+    let show = |a: crate::admit::Admitted| match a {
+        Ok(Some(ctx)) => format!("allow {}", ctx.user_id()),
+        Ok(None) => "allow anonymous".to_owned(),
+        Err(e) => format!("refuse {e}"),
+    };
+    let awaited = show(block_on(p.admit(result.clone(), &req)));
+    (awaited, show(p.admit_now(result, &req)))
+}
+
+#[test]
+fn admit_table() {
+    use crate::error::Reason;
+    let down = || Err(AuthError::Unavailable("store down".into()));
+    let expired = || Err(AuthError::Unauthenticated(Reason::Expired));
+    let broken = || Err(AuthError::Misconfigured("<no such backend>".into()));
+    let rows: Vec<(&str, Policy, Result<AuthContext, AuthError>, &str)> = vec![
+        // A public route serves a request whose credentials cannot be checked as anonymous:
+        // the identity is not trusted, and the page stays up while the store is down.
+        ("allow_any, store down", Policy::allow_any(), down(), "allow anonymous"),
+        ("allow_any, bad token", Policy::allow_any(), expired(), "allow anonymous"),
+        ("allow_any, identity", Policy::allow_any(), Ok(plain()), "allow 2"),
+        // A broken route is never an allow, not even on allow_any.
+        (
+            "allow_any, misconfigured",
+            Policy::allow_any(),
+            broken(),
+            "refuse route uses backend \"<no such backend>\", which is not registered in the AuthConfig",
+        ),
+        // Fail closed: the store's failure stands, whatever the guard.
+        (
+            "authenticated, store down",
+            Policy::authenticated(),
+            down(),
+            "refuse authentication store unavailable: store down",
+        ),
+        (
+            "not(is_staff), store down",
+            Policy::not(Policy::is_staff()),
+            down(),
+            "refuse authentication store unavailable: store down",
+        ),
+        // An anonymous refusal keeps the authentication's own reason.
+        (
+            "authenticated, expired",
+            Policy::authenticated(),
+            expired(),
+            "refuse not authenticated: token expired",
+        ),
+        (
+            "has_permission, forbidden",
+            Policy::has_permission("articles.write"),
+            Ok(plain()),
+            "refuse forbidden: has_permission(\"articles.write\") failed",
+        ),
+        ("has_permission, allowed", Policy::has_permission("articles.read"), Ok(plain()), "allow 2"),
+    ];
+    for (name, policy, result, expected) in rows {
+        let (awaited, now) = admitted(&policy, result);
+        assert_eq!(awaited, expected, "{name}");
+        assert_eq!(now, expected, "{name} (admit_now)");
+    }
+}
+
+#[test]
+fn async_guards_are_found_wherever_they_sit() {
+    let slow = || Policy::custom(CustomGuard::new_async("slow_owner", slow_owner));
+    let sync = || Policy::custom(CustomGuard::new("owner", owner_is_user_1));
+    for (name, policy, expected) in [
+        ("custom_async", slow(), true),
+        ("in all", Policy::all([Policy::is_staff(), slow()]), true),
+        ("in any", Policy::any([sync(), slow()]), true),
+        ("under not", Policy::not(slow()), true),
+        (
+            "nested",
+            Policy::all([Policy::any([Policy::not(slow())])]),
+            true,
+        ),
+        ("custom", sync(), false),
+        (
+            "composites of sync guards",
+            Policy::all([Policy::not(sync()), Policy::is_staff()]),
+            false,
+        ),
+        ("is_staff", Policy::is_staff(), false),
+    ] {
+        assert_eq!(policy.has_async_guard(), expected, "{name}");
+    }
+}
+
+#[test]
+fn async_guards_inside_any_and_not_are_awaited() {
+    let slow = || Policy::custom(CustomGuard::new_async("slow_owner", slow_owner));
+    let rows = [
+        // any: a sync branch that fails does not decide before the async one ran.
+        (
+            "any passes by its async branch",
+            Policy::any([Policy::is_superuser(), slow()]),
+            staff(),
+            D::Allow,
+        ),
+        (
+            "any fails on both",
+            Policy::any([Policy::is_superuser(), slow()]),
+            plain(),
+            D::E403("any(is_superuser, custom(slow_owner))".into()),
+        ),
+        // not: the async guard's answer is awaited and inverted, never taken for a refusal.
+        (
+            "not refuses when the guard passes",
+            Policy::not(slow()),
+            staff(),
+            D::E403("not(custom(slow_owner))".into()),
+        ),
+        (
+            "not lets through when it fails",
+            Policy::not(slow()),
+            plain(),
+            D::Allow,
+        ),
+    ];
+    for (name, policy, ctx, expected) in rows {
+        assert_eq!(run(&policy, Some(&ctx)), expected, "{name}");
+    }
+}
+
+#[test]
+fn anonymous_requests_meet_all_and_any() {
+    let rows = [
+        (
+            "all of allow_any",
+            Policy::all([Policy::allow_any(), Policy::allow_any()]),
+            D::Allow,
+        ),
+        (
+            "all needing an identity",
+            Policy::all([Policy::allow_any(), Policy::authenticated()]),
+            D::E401,
+        ),
+        (
+            "any with allow_any",
+            Policy::any([Policy::is_staff(), Policy::allow_any()]),
+            D::Allow,
+        ),
+        (
+            "any needing an identity",
+            Policy::any([Policy::is_staff(), Policy::authenticated()]),
+            D::E401,
+        ),
+    ];
+    for (name, policy, expected) in rows {
+        assert_eq!(run(&policy, None), expected, "{name}");
+    }
+}
