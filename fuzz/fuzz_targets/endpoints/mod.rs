@@ -69,6 +69,12 @@ impl SessionUsers for Users {
     }
 }
 
+#[derive(Deserialize)]
+struct Claims {
+    sub: String,
+    token_type: String,
+}
+
 /// A response as a client sees it.
 pub struct Answer {
     pub status: StatusCode,
@@ -142,6 +148,24 @@ async fn answer(res: actix_web::HttpResponse) -> Answer {
         set_cookies,
         body,
     }
+}
+
+/// Checks that `token` verifies under the reference rules (a plain `jsonwebtoken::decode` with
+/// the app's secret) as alice's (`sub` 1) token of `token_type`.
+pub fn verifies_as(token: &str, token_type: &str) {
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+    validation.validate_aud = false;
+    let claims = jsonwebtoken::decode::<Claims>(
+        token,
+        &jsonwebtoken::DecodingKey::from_secret(SECRET),
+        &validation,
+    )
+    .expect("an issued token verifies under the reference rules")
+    .claims;
+    assert_eq!(
+        (claims.sub.as_str(), claims.token_type.as_str()),
+        ("1", token_type)
+    );
 }
 
 /// The `detail` texts a refusal may carry: fixed texts, so that nothing a client sent (a
