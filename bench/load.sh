@@ -20,7 +20,9 @@
 #   core 0, loaded at once by two wrk on core 1 for AB_DUR seconds, AB_RUNS
 #   times. The two servers share the core's time, so their req/s ratio is the ratio of their
 #   costs per request, and whatever slows the machine during the window slows both alike.
-#   The servers' CPU time (from /proc) is reported beside it as a check.
+#   The servers' CPU time (from /proc) is reported beside it as a check, and their user-space
+#   CPU per request (utime): what the protected route's own code adds, without the kernel's
+#   loopback TCP and the wake-ups of the client, which grow as a server slows (bench/RESULTS.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DUR=${DUR:-4}
@@ -139,6 +141,9 @@ ab_cases=(
 cpu_ns() { # CPU time of every thread of process $1, in ns
   cat /proc/"$1"/task/*/schedstat | awk '{s += $1} END {printf "%d", s}'
 }
+user_ticks() { # user-space CPU time of every thread of process $1, in clock ticks (utime)
+  cat /proc/"$1"/task/*/stat | sed 's/^.*) //' | awk '{s += $12} END {printf "%d", s}'
+}
 pid_of_port() {
   case $1 in
     "$OURS_PORT") echo "$ours_pid" ;; "$PEER_PORT") echo "$peer_pid" ;;
@@ -152,6 +157,7 @@ for run in $(seq 1 "$AB_RUNS"); do
     if [ -n "$AB_CASES" ] && [[ " $AB_CASES " != *" $name "* ]]; then continue; fi
     pid_a=$(pid_of_port "$port_a"); pid_b=$(pid_of_port "$port_b")
     a0=$(cpu_ns "$pid_a"); b0=$(cpu_ns "$pid_b")
+    ua0=$(user_ticks "$pid_a"); ub0=$(user_ticks "$pid_b")
     fa=$(mktemp); fb=$(mktemp)
     # The two loads start in turn, first A then B in odd windows and the other way in even
     # ones, so that neither side always starts first.
@@ -164,11 +170,12 @@ for run in $(seq 1 "$AB_RUNS"); do
     fi
     wait "$wa" "$wb"
     a1=$(cpu_ns "$pid_a"); b1=$(cpu_ns "$pid_b")
+    ua1=$(user_ticks "$pid_a"); ub1=$(user_ticks "$pid_b")
     for f in "$fa" "$fb"; do
       if grep -q "Non-2xx" "$f"; then echo "non-2xx answers in A/B case $name" >&2; cat "$f" >&2; exit 1; fi
     done
     ra=$(awk '/Requests\/sec/ {print $2}' "$fa"); rb=$(awk '/Requests\/sec/ {print $2}' "$fb")
-    echo "$name $ra $rb $((a1 - a0)) $((b1 - b0))" >>"$ab_results"
+    echo "$name $ra $rb $((a1 - a0)) $((b1 - b0)) $((ua1 - ua0)) $((ub1 - ub0))" >>"$ab_results"
     rm -f "$fa" "$fb"
     printf '.' >&2
   done
@@ -198,7 +205,7 @@ if [ -z "$AB_CASES" ] || [[ " $AB_CASES " == *" grpc-hs256 "* ]]; then
     a1=$(cpu_ns "$grpc_open_pid"); b1=$(cpu_ns "$grpc_auth_pid")
     read -r ca ea <"$fa"; read -r cb eb <"$fb"
     if [ "$ea" != 0 ] || [ "$eb" != 0 ]; then echo "gRPC calls failed: open $ea, protected $eb" >&2; exit 1; fi
-    echo "grpc-hs256 $(awk -v c="$ca" -v d="$AB_DUR" 'BEGIN {print c / d}') $(awk -v c="$cb" -v d="$AB_DUR" 'BEGIN {print c / d}') $((a1 - a0)) $((b1 - b0))" >>"$ab_results"
+    echo "grpc-hs256 $(awk -v c="$ca" -v d="$AB_DUR" 'BEGIN {print c / d}') $(awk -v c="$cb" -v d="$AB_DUR" 'BEGIN {print c / d}') $((a1 - a0)) $((b1 - b0)) 0 0" >>"$ab_results"
     rm -f "$fa" "$fb"
     printf '.' >&2
   done
@@ -208,7 +215,7 @@ rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 ours_rss=$(rss "$ours_pid")
 base_rss=$(rss "$base_pid")
 
-python3 - "$results" "$ours_rss" "$base_rss" "$DUR" "$RUNS" "$ab_results" "$AB_DUR" "$AB_RUNS" <<'PY'
+python3 - "$results" "$ours_rss" "$base_rss" "$DUR" "$RUNS" "$ab_results" "$AB_DUR" "$AB_RUNS" "$(getconf CLK_TCK)" <<'PY'
 import statistics, sys
 rows = {}
 for line in open(sys.argv[1]):
@@ -246,18 +253,29 @@ for name in rows:
     print(f"{name:<22}{rps:>11.0f}{p99:>9.2f}{ratio(name, 'public'):>9.2f}{same:>12}{vs_peer:>11}")
 ab = {}
 for line in open(sys.argv[6]):
-    name, ra, rb, ca, cb = line.split()
-    ab.setdefault(name, []).append((float(ra), float(rb), int(ca), int(cb)))
+    name, ra, rb, ca, cb, ua, ub = line.split()
+    ab.setdefault(name, []).append((float(ra), float(rb), int(ca), int(cb), int(ua), int(ub)))
+tick_us = 1e6 / int(sys.argv[9])
+dur = float(sys.argv[7])
 print(f"\nside by side (A/B): two servers sharing core 0, loaded at once by two wrk (-t1 -c32) on core 1,")
 print(f"{sys.argv[7]}s, {sys.argv[8]} times; medians. A: the protected route's public twin (at the same place in the")
 print("route table, on a server of the same binary), or for ours/peer the peer's route; B: our protected route")
-print("req/s ratio: B/A in the same window; per CPU-second: (requests/CPU s of B)/(same of A); CPU share: B's")
-print(f"{'case':<17}{'A req/s':>10}{'B req/s':>10}{'req/s ratio':>13}{'per CPU-s':>11}{'CPU share':>11}")
+print("req/s ratio: B/A in the same window; per CPU-second: (requests/CPU s of B)/(same of A); CPU share: B's;")
+print("user us/req: user-space CPU per request of A and of B (utime, clock ticks: about +-0.1 us), and B - A:")
+print("what the protected route costs in user space, without the kernel's loopback TCP and wake-ups")
+print(f"{'case':<17}{'A req/s':>10}{'B req/s':>10}{'req/s ratio':>13}{'per CPU-s':>11}{'CPU share':>11}{'user us/req A':>15}{'B':>7}{'B - A':>8}")
 for name, v in ab.items():
-    rs = statistics.median(b / a for a, b, _, _ in v)
-    per_cpu = statistics.median((b / cb) / (a / ca) for a, b, ca, cb in v if ca and cb)
-    share = statistics.median(cb / (ca + cb) for _, _, ca, cb in v if ca + cb)
-    print(f"{name:<17}{statistics.median(a for a, _, _, _ in v):>10.0f}{statistics.median(b for _, b, _, _ in v):>10.0f}{rs:>13.3f}{per_cpu:>11.3f}{share:>11.2f}")
+    rs = statistics.median(r[1] / r[0] for r in v)
+    per_cpu = statistics.median((b / cb) / (a / ca) for a, b, ca, cb, _, _ in v if ca and cb)
+    share = statistics.median(cb / (ca + cb) for _, _, ca, cb, _, _ in v if ca + cb)
+    user = [(ua * tick_us / (a * dur), ub * tick_us / (b * dur)) for a, b, _, _, ua, ub in v if ua and ub]
+    cols = ""
+    if user:
+        ua_med = statistics.median(x for x, _ in user)
+        ub_med = statistics.median(y for _, y in user)
+        diff = statistics.median(y - x for x, y in user)
+        cols = f"{ua_med:>15.2f}{ub_med:>7.2f}{diff:>+8.2f}"
+    print(f"{name:<17}{statistics.median(r[0] for r in v):>10.0f}{statistics.median(r[1] for r in v):>10.0f}{rs:>13.3f}{per_cpu:>11.3f}{share:>11.2f}{cols}")
 ours, base = int(sys.argv[2]), int(sys.argv[3])
 print(f"\nRSS after the run: ours {ours / 1024:.1f} MiB, public-only {base / 1024:.1f} MiB, ratio {ours / base:.2f}")
 PY
