@@ -391,10 +391,21 @@ mod tests {
 
     #[test]
     fn keys_never_show_in_debug() {
-        let keys = ApiKeys::new().key("sk-secret-value", ["a"]);
-        assert!(!format!("{keys:?}").contains("sk-secret-value"));
+        let keys = ApiKeys::new().with_key(
+            ApiKey::new("sk-secret-value")
+                .name("billing")
+                .permissions(["invoices.read"]),
+        );
+        let shown = format!("{keys:?}");
+        assert!(!shown.contains("sk-secret-value"), "{shown}");
+        // What a log of the configuration is for: which keys there are and what they grant.
+        for part in ["<redacted>", "billing", "invoices.read"] {
+            assert!(shown.contains(part), "{part} missing from {shown}");
+        }
         let b = keys.build(None).unwrap();
-        assert!(!format!("{b:?}").contains("sk-secret-value"));
+        let shown = format!("{b:?}");
+        assert!(!shown.contains("sk-secret-value"), "{shown}");
+        assert!(shown.contains("keys: 1"), "{shown}");
     }
 
     #[test]
