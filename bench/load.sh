@@ -198,14 +198,16 @@ if [ -z "$AB_CASES" ] || [[ " $AB_CASES " == *" grpc-hs256 "* ]]; then
   start_grpc 18107 protected; grpc_auth_pid=${pids[-1]}
   for run in $(seq 1 "$AB_RUNS"); do
     a0=$(cpu_ns "$grpc_open_pid"); b0=$(cpu_ns "$grpc_auth_pid")
+    ua0=$(user_ticks "$grpc_open_pid"); ub0=$(user_ticks "$grpc_auth_pid")
     fa=$(mktemp); fb=$(mktemp)
     taskset -c 1 "$bin/grpc_load" drive 127.0.0.1:18106 "$AB_DUR" "$tok/hs256.one" >"$fa" & wa=$!
     taskset -c 1 "$bin/grpc_load" drive 127.0.0.1:18107 "$AB_DUR" "$tok/hs256.one" >"$fb" & wb=$!
     wait "$wa" "$wb"
     a1=$(cpu_ns "$grpc_open_pid"); b1=$(cpu_ns "$grpc_auth_pid")
+    ua1=$(user_ticks "$grpc_open_pid"); ub1=$(user_ticks "$grpc_auth_pid")
     read -r ca ea <"$fa"; read -r cb eb <"$fb"
     if [ "$ea" != 0 ] || [ "$eb" != 0 ]; then echo "gRPC calls failed: open $ea, protected $eb" >&2; exit 1; fi
-    echo "grpc-hs256 $(awk -v c="$ca" -v d="$AB_DUR" 'BEGIN {print c / d}') $(awk -v c="$cb" -v d="$AB_DUR" 'BEGIN {print c / d}') $((a1 - a0)) $((b1 - b0)) 0 0" >>"$ab_results"
+    echo "grpc-hs256 $(awk -v c="$ca" -v d="$AB_DUR" 'BEGIN {print c / d}') $(awk -v c="$cb" -v d="$AB_DUR" 'BEGIN {print c / d}') $((a1 - a0)) $((b1 - b0)) $((ua1 - ua0)) $((ub1 - ub0))" >>"$ab_results"
     rm -f "$fa" "$fb"
     printf '.' >&2
   done
