@@ -341,3 +341,115 @@ async fn postgres_unreachable_fails_closed_within_the_timeout_and_recovers() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// Instances started together against a new database (a fresh deployment, or CI's first run)
+/// all create the table at once: none of their first checks or writes fails.
+#[actix_rt::test]
+async fn postgres_instances_starting_together_on_a_new_database_all_work() {
+    use sqlx::Connection as _;
+    require_service("PostgreSQL", &database_url()).await;
+    let name = unique("fresh").replace('-', "_");
+    let base = database_url();
+    let Some(slash) = base.rfind('/') else {
+        panic!("DATABASE_URL has no database name: {base}")
+    };
+    let admin_url = format!("{}/postgres", &base[..slash]);
+    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let url = format!("{}/{name}", &base[..slash]);
+
+    let stores = futures_util::future::join_all(
+        (0..6).map(|_| SqlRevocation::connect_with_timeout(&url, Duration::from_secs(5))),
+    )
+    .await;
+    let stores: Vec<SqlRevocation> = stores.into_iter().map(Result::unwrap).collect();
+    let jtis: Vec<String> = (0..stores.len())
+        .map(|i| unique(&format!("j{i}")))
+        .collect();
+    let writes = stores
+        .iter()
+        .zip(&jtis)
+        .map(|(s, jti)| s.revoke_token(jti, "u", now() + 60));
+    for (i, r) in futures_util::future::join_all(writes)
+        .await
+        .into_iter()
+        .enumerate()
+    {
+        assert!(r.is_ok(), "instance {i}'s first write failed: {r:?}");
+    }
+    for s in &stores {
+        for jti in &jtis {
+            assert!(s.is_revoked(t(Some(jti), "u", None, None)).await.unwrap());
+        }
+    }
+    drop(stores);
+    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+}
+
+/// A store created while its database cannot be opened creates its table once it can: checks
+/// fail closed meanwhile, then answer (they do not keep failing on a missing table).
+#[actix_rt::test]
+async fn sqlite_store_created_while_unreachable_creates_its_table_later() {
+    let dir = std::env::temp_dir().join(unique("later"));
+    let url = format!("sqlite://{}?mode=rwc", dir.join("r.db").display());
+    let store = SqlRevocation::connect_with_timeout(&url, Duration::from_millis(300))
+        .await
+        .unwrap();
+    let jti = unique("j");
+    assert!(
+        store
+            .is_revoked(t(Some(&jti), "u", None, None))
+            .await
+            .is_err(),
+        "fails closed while the file cannot be opened"
+    );
+    std::fs::create_dir_all(&dir).unwrap();
+    assert!(!store
+        .is_revoked(t(Some(&jti), "u", None, None))
+        .await
+        .unwrap());
+    store.revoke_token(&jti, "u", now() + 60).await.unwrap();
+    assert!(store
+        .is_revoked(t(Some(&jti), "u", None, None))
+        .await
+        .unwrap());
+}
+
+/// Another instance's open transaction that wrote to the table (a long request, a stuck
+/// connection) does not hold up a new instance's first check or write: the store does not lock
+/// the table to find out that it exists.
+#[actix_rt::test]
+async fn postgres_open_transaction_elsewhere_does_not_block_a_new_instance() {
+    use sqlx::Connection as _;
+    require_service("PostgreSQL", &database_url()).await;
+    SqlRevocation::connect(&database_url())
+        .await
+        .unwrap()
+        .migrate()
+        .await
+        .unwrap();
+    let mut other = sqlx::PgConnection::connect(&database_url()).await.unwrap();
+    let mut held = other.begin().await.unwrap();
+    sqlx::query("INSERT INTO auth_revocations VALUES ('t', $1, 0, 0)")
+        .bind(unique("held"))
+        .execute(&mut *held)
+        .await
+        .unwrap();
+
+    let store = SqlRevocation::connect_with_timeout(&database_url(), Duration::from_millis(500))
+        .await
+        .unwrap();
+    let jti = unique("j");
+    store.revoke_token(&jti, "u", now() + 60).await.unwrap();
+    assert!(store
+        .is_revoked(t(Some(&jti), "u", None, None))
+        .await
+        .unwrap());
+    held.rollback().await.unwrap();
+}

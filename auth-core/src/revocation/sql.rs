@@ -7,7 +7,7 @@
 //! request fail closed (503).
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, AnyQueryResult};
@@ -43,6 +43,8 @@ pub struct SqlRevocation {
     timeout: Duration,
     last_purge: AtomicU64,
     fail_open: bool,
+    /// Set once the table and index exist; until then each write creates them first.
+    migrated: AtomicBool,
 }
 
 impl fmt::Debug for SqlRevocation {
@@ -63,6 +65,9 @@ const CREATE: &str = "CREATE TABLE IF NOT EXISTS auth_revocations (
 )";
 const INDEX: &str =
     "CREATE INDEX IF NOT EXISTS auth_revocations_expires ON auth_revocations (expires_at)";
+/// The key of the PostgreSQL advisory lock taken while the table is created (any constant
+/// unlikely to be used by the application: "authrevo" in ASCII).
+const MIGRATION_LOCK: i64 = 0x6175_7468_7265_766f;
 const CHECK: &str = "SELECT COUNT(*) FROM auth_revocations WHERE expires_at >= $1 AND (
     (kind = 't' AND id = $2) OR (kind = 'f' AND id = $3) OR (kind = 'u' AND id = $4 AND not_before > $5))";
 
@@ -75,7 +80,7 @@ impl SqlRevocation {
     /// Connects with a timeout for every operation.
     ///
     /// The pool connects lazily: a database that is down now makes checks fail (503) until it is
-    /// back, and the table is created on the first successful connection.
+    /// back, and the table is created by the first operation that reaches it.
     pub async fn connect_with_timeout(url: &str, timeout: Duration) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
         let dialect = if url.starts_with("sqlite:") {
@@ -104,6 +109,7 @@ impl SqlRevocation {
             timeout,
             last_purge: AtomicU64::new(0),
             fail_open: false,
+            migrated: AtomicBool::new(false),
         };
         // Create the table now when the database is reachable; otherwise on the first write.
         if let Err(e) = store.migrate().await {
@@ -122,12 +128,54 @@ impl SqlRevocation {
 
     /// Creates the table and index if missing.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        self.bounded(async {
-            sqlx::query(CREATE).execute(&self.pool).await.map_err(err)?;
-            sqlx::query(INDEX).execute(&self.pool).await.map_err(err)?;
-            Ok(())
-        })
-        .await
+        self.bounded(self.create_table()).await
+    }
+
+    /// Creates the table and index if missing, once per store.
+    ///
+    /// On PostgreSQL, when both exist already nothing else is run: `CREATE INDEX IF NOT EXISTS`
+    /// locks the table against writes before it finds the index, so any open transaction that
+    /// wrote to the table (another instance's) would hold this store's first write past its
+    /// timeout (503). When one is missing, the creation runs in a transaction that first takes an
+    /// advisory lock: instances starting together against a new database would otherwise race in
+    /// the catalog (a concurrent `CREATE ... IF NOT EXISTS` can fail on a unique index of
+    /// `pg_type` or `pg_class`).
+    async fn create_table(&self) -> Result<(), StoreError> {
+        if self.dialect == Dialect::Postgres {
+            let exists: bool = sqlx::query_scalar(
+                "SELECT to_regclass('auth_revocations') IS NOT NULL
+                    AND to_regclass('auth_revocations_expires') IS NOT NULL",
+            )
+            .fetch_one(&self.pool)
+            .await
+            .map_err(err)?;
+            if exists {
+                self.migrated.store(true, Ordering::Release);
+                return Ok(());
+            }
+        }
+        let mut tx = self.pool.begin().await.map_err(err)?;
+        if self.dialect == Dialect::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(MIGRATION_LOCK)
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?;
+        }
+        sqlx::query(CREATE).execute(&mut *tx).await.map_err(err)?;
+        sqlx::query(INDEX).execute(&mut *tx).await.map_err(err)?;
+        tx.commit().await.map_err(err)?;
+        self.migrated.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    /// Creates the table if that has not succeeded yet (the database was unreachable when the
+    /// store was created): one atomic load once it has.
+    async fn ensure_table(&self) -> Result<(), StoreError> {
+        if self.migrated.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        self.create_table().await
     }
 
     async fn bounded<T>(
@@ -170,13 +218,13 @@ impl SqlRevocation {
     }
 
     async fn purge_if_due(&self) -> Result<(), StoreError> {
+        self.ensure_table().await?;
         let now = crate::time::now();
         let last = self.last_purge.load(Ordering::Relaxed);
         if now.saturating_sub(last) < 60 {
             return Ok(());
         }
         self.last_purge.store(now, Ordering::Relaxed);
-        self.migrate_once().await?;
         sqlx::query("DELETE FROM auth_revocations WHERE expires_at < $1")
             .bind(now as i64)
             .execute(&self.pool)
@@ -185,15 +233,10 @@ impl SqlRevocation {
         Ok(())
     }
 
-    async fn migrate_once(&self) -> Result<(), StoreError> {
-        sqlx::query(CREATE).execute(&self.pool).await.map_err(err)?;
-        sqlx::query(INDEX).execute(&self.pool).await.map_err(err)?;
-        Ok(())
-    }
-
     /// Deletes expired rows now; returns how many.
     pub async fn purge(&self) -> Result<u64, StoreError> {
         self.bounded(async {
+            self.ensure_table().await?;
             let r = sqlx::query("DELETE FROM auth_revocations WHERE expires_at < $1")
                 .bind(crate::time::now() as i64)
                 .execute(&self.pool)
@@ -217,6 +260,7 @@ impl RevocationStore for SqlRevocation {
         StoreFuture::boxed(async move {
             let answer = self
                 .bounded(async move {
+                    self.ensure_table().await?;
                     let n: i64 = sqlx::query_scalar(CHECK)
                         .bind(crate::time::now() as i64)
                         .bind(t.jti.unwrap_or(""))
