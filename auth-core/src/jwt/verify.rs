@@ -143,6 +143,9 @@ impl Audience<'_> {
 
 /// The longest header accepted, decoded.
 pub(super) const MAX_HEADER: usize = 1024;
+/// The length of `MAX_HEADER` bytes in unpadded base64url: a longer header is refused before
+/// it is decoded.
+const MAX_HEADER_B64: usize = (MAX_HEADER * 4).div_ceil(3);
 
 impl JwtBackend {
     /// The keys that may verify a token with this `alg` and `kid`.
@@ -316,7 +319,7 @@ impl<'t> Parts<'t> {
 
     /// The header, decoded into `buf`: a known `alg` and no `crit` extension.
     pub(super) fn header<'b>(&self, buf: &'b mut [u8; MAX_HEADER]) -> Result<Header<'b>, Reason> {
-        if self.h64.len() > MAX_HEADER * 4 / 3 + 4 {
+        if self.h64.len() > MAX_HEADER_B64 {
             return Err(Reason::Malformed("header too large"));
         }
         let hlen = URL_SAFE_NO_PAD
