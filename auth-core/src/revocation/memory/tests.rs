@@ -142,3 +142,138 @@ async fn consume_tells_when_a_token_was_used() {
         "revoked, not used"
     );
 }
+
+/// Fills a store of `capacity` 5 so that the next write prunes: two expired entries of another
+/// user beside what the test put in.
+async fn fill_with_expired(s: &InMemoryRevocation, from: usize) {
+    let past = crate::time::now() - 10;
+    for i in from..5 {
+        s.revoke_token(&format!("expired{i}"), "passer-by", past)
+            .await
+            .unwrap();
+    }
+    assert_eq!(s.len(), 5);
+}
+
+#[tokio::test]
+async fn the_length_counts_tokens_families_and_stamps() {
+    let s = InMemoryRevocation::new();
+    let until = crate::time::now() + 60;
+    s.revoke_token("t", "u", until).await.unwrap();
+    s.revoke_family("f1", "u", until).await.unwrap();
+    s.revoke_family("f2", "u", until).await.unwrap();
+    s.revoke_user_before("v", crate::time::now_ms(), until)
+        .await
+        .unwrap();
+    assert_eq!(s.len(), 4);
+    assert!(!s.is_empty());
+    assert!(InMemoryRevocation::new().is_empty());
+}
+
+/// A prune (the store is full) keeps what is still live: a "logged out everywhere" stamp goes
+/// on refusing the user's older tokens, and a user at the per-user bound stays at it.
+#[tokio::test]
+async fn a_prune_keeps_live_stamps_and_per_user_counts() {
+    let s = InMemoryRevocation::with_capacity(5).max_entries_per_user(2);
+    let until = crate::time::now() + 3600;
+    let before = crate::time::now_ms();
+    s.revoke_user_before("everywhere", before + 1, until)
+        .await
+        .unwrap();
+    s.revoke_token("g1", "greedy", until).await.unwrap();
+    s.revoke_token("g2", "greedy", until).await.unwrap();
+    fill_with_expired(&s, 3).await;
+
+    // This write prunes the two expired entries first.
+    s.revoke_token("g3", "greedy", until).await.unwrap();
+    assert!(
+        s.is_revoked(t(Some("any"), "everywhere", Some(before), None))
+            .await
+            .unwrap(),
+        "the stamp survives the prune"
+    );
+    assert!(
+        s.is_revoked(t(Some("older"), "greedy", Some(before - 1), None))
+            .await
+            .unwrap(),
+        "greedy was at its bound: g3 became a stamp"
+    );
+    let st = s.state.read().unwrap();
+    assert_eq!(st.tokens.len(), 2, "g1 and g2, not g3");
+    assert!(
+        !st.counts.contains_key("passer-by"),
+        "a user with nothing live left is forgotten"
+    );
+}
+
+/// Expired stamps go at a prune like expired entries.
+#[tokio::test]
+async fn a_prune_drops_expired_stamps() {
+    let s = InMemoryRevocation::with_capacity(5);
+    let past = crate::time::now() - 10;
+    s.revoke_user_before("gone", crate::time::now_ms(), past)
+        .await
+        .unwrap();
+    fill_with_expired(&s, 1).await;
+    s.revoke_token("new", "u", past + 100).await.unwrap();
+    assert_eq!(s.len(), 1, "only the new entry is left");
+}
+
+/// Expired entries go when the store is full, at every fill, and otherwise at most once a minute
+/// (a write then prunes first); in between they are only skipped by checks.
+#[tokio::test]
+async fn prunes_when_full_and_once_a_minute() {
+    let s = InMemoryRevocation::with_capacity(5);
+    for round in 0..2 {
+        // Filled up to the capacity with expired entries beside the live ones kept so far.
+        fill_with_expired(&s, round).await;
+        s.revoke_token(&format!("live{round}"), "u", crate::time::now() + 60)
+            .await
+            .unwrap();
+        assert_eq!(
+            s.len(),
+            round + 1,
+            "round {round}: the expired entries went"
+        );
+    }
+    // Not full and pruned less than a minute ago: a write keeps the expired entries.
+    let past = crate::time::now() - 10;
+    s.revoke_token("late", "u", past).await.unwrap();
+    s.revoke_token("later", "u", past).await.unwrap();
+    assert_eq!(s.len(), 4);
+    // A minute after the last prune, the next write prunes.
+    s.state.write().unwrap().last_prune -= 61;
+    s.revoke_token("now", "u", crate::time::now() + 60)
+        .await
+        .unwrap();
+    assert_eq!(s.len(), 3, "live0, live1 and now");
+}
+
+/// What a log line of the configuration shows.
+#[test]
+fn debug_shows_the_size_and_the_bounds() {
+    let s = InMemoryRevocation::with_capacity(7).max_entries_per_user(3);
+    assert_eq!(
+        format!("{s:?}"),
+        "InMemoryRevocation { entries: 0, capacity: 7, per_user: 3 }"
+    );
+    assert_eq!(RevocationStore::name(&s), "memory");
+}
+
+/// The Redis store's mirror forgets everything before it reads Redis again.
+#[cfg(feature = "redis")]
+#[tokio::test]
+async fn clear_forgets_everything() {
+    let s = InMemoryRevocation::new();
+    let until = crate::time::now() + 60;
+    s.revoke_token("t", "u", until).await.unwrap();
+    s.revoke_user_before("u", crate::time::now_ms(), until)
+        .await
+        .unwrap();
+    s.clear();
+    assert!(s.is_empty());
+    assert!(!s
+        .is_revoked(t(Some("t"), "u", Some(0), None))
+        .await
+        .unwrap());
+}
