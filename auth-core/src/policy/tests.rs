@@ -298,6 +298,11 @@ fn static_policies_are_const_constructible() {
         STATIC_POLICY.to_string(),
         "any(is_staff, has_permission(\"articles.read\"), not(is_active))"
     );
+    // What a log of the configuration (its default guard) shows.
+    assert_eq!(
+        format!("{STATIC_POLICY:?}"),
+        "Policy(any(is_staff, has_permission(\"articles.read\"), not(is_active)))"
+    );
 }
 
 #[test]
