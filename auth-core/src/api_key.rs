@@ -387,6 +387,17 @@ mod tests {
             .build(None)
             .unwrap_err();
         assert!(bad_perm.to_string().contains("a..b"));
+        // The bound is the minimum length itself: a key of exactly that length is accepted.
+        let exact = "k".repeat(MIN_KEY_LEN);
+        assert!(ApiKeys::new().key(&exact, ["a"]).build(None).is_ok());
+        let one_less = ApiKeys::new()
+            .key(&exact[1..], ["a"])
+            .build(None)
+            .unwrap_err();
+        assert!(
+            matches!(one_less, ConfigError::WeakApiKey { len, min, .. } if len == MIN_KEY_LEN - 1 && min == MIN_KEY_LEN),
+            "{one_less}"
+        );
     }
 
     #[test]
@@ -406,6 +417,30 @@ mod tests {
         let shown = format!("{b:?}");
         assert!(!shown.contains("sk-secret-value"), "{shown}");
         assert!(shown.contains("keys: 1"), "{shown}");
+    }
+
+    #[test]
+    fn a_custom_header_replaces_x_api_key() {
+        let b = ApiKeys::new()
+            .key("sk-reader-0001", ["a"])
+            .header("X-Service-Key")
+            .build(None)
+            .unwrap();
+        let req = SimpleRequest::new("GET", "/").header("X-Service-Key", "sk-reader-0001");
+        assert!(matches!(b.authenticate(&req), Outcome::Authenticated(_)));
+        let req = SimpleRequest::new("GET", "/").header("X-API-Key", "sk-reader-0001");
+        assert!(matches!(b.authenticate(&req), Outcome::NoCredentials));
+    }
+
+    /// The contexts are stamped with the name the backend is registered under once, when it is
+    /// registered, so that the chain hands out the stored context instead of copying it to
+    /// rename it on every request.
+    #[test]
+    fn registering_stamps_the_stored_contexts_with_the_name() {
+        let mut b = backend();
+        b.set_name(&"partner_keys".into());
+        let ctx = b.lookup("sk-reader-0001").unwrap();
+        assert_eq!(ctx.backend(), "partner_keys");
     }
 
     #[test]
