@@ -43,7 +43,7 @@ pub struct SqlRevocation {
     timeout: Duration,
     last_purge: AtomicU64,
     fail_open: bool,
-    /// Set once the table and index exist; until then each write creates them first.
+    /// Set once the table and index exist; until then each check and write creates them first.
     migrated: AtomicBool,
 }
 
@@ -111,7 +111,8 @@ impl SqlRevocation {
             fail_open: false,
             migrated: AtomicBool::new(false),
         };
-        // Create the table now when the database is reachable; otherwise on the first write.
+        // Create the table now when the database is reachable; otherwise on the first check or
+        // write that reaches it.
         if let Err(e) = store.migrate().await {
             tracing::warn!(error = %e, "revocation table not created yet; the database is unreachable");
         }

@@ -143,8 +143,8 @@ async fn consume_tells_when_a_token_was_used() {
     );
 }
 
-/// Fills a store of `capacity` 5 so that the next write prunes: two expired entries of another
-/// user beside what the test put in.
+/// Fills a store of capacity 5 up to its capacity with expired entries of another user, beside
+/// the `from` entries the test put in, so that the next write prunes.
 async fn fill_with_expired(s: &InMemoryRevocation, from: usize) {
     let past = crate::time::now() - 10;
     for i in from..5 {
