@@ -285,7 +285,7 @@ impl ApiKeyBackend {
             Found::Nothing => Outcome::NoCredentials,
             Found::Malformed => Outcome::Rejected(Reason::InvalidApiKey),
             Found::Repeated => Outcome::Rejected(Reason::RepeatedHeader),
-            Found::Value(key) => match self.lookup(key) {
+            Found::Value(key) => match std::str::from_utf8(key).ok().and_then(|k| self.lookup(k)) {
                 Some(ctx) => Outcome::Authenticated(ctx.clone()),
                 None => Outcome::Rejected(Reason::InvalidApiKey),
             },

@@ -108,9 +108,11 @@ impl fmt::Debug for CredentialSource {
 pub(crate) enum Found<'a> {
     /// Nothing of this kind (the backend passes).
     Nothing,
-    /// A value.
-    Value(&'a str),
-    /// Something is there but unusable: empty after the scheme, or not UTF-8.
+    /// A value, as the request carried it: the backend that reads it checks that it is text (a
+    /// JWT backend only when it verifies the token, not for each request presenting a token it
+    /// verified before).
+    Value(&'a [u8]),
+    /// Something is there but unusable: empty after the scheme.
     Malformed,
     /// The header appears more than once: which one counts is ambiguous.
     Repeated,
@@ -218,9 +220,10 @@ impl CredentialSource {
                 Some(v) => v.as_bytes(),
             },
         };
-        match std::str::from_utf8(value) {
-            Ok("") | Err(_) => Found::Malformed,
-            Ok(v) => Found::Value(v),
+        if value.is_empty() {
+            Found::Malformed
+        } else {
+            Found::Value(value)
         }
     }
 }
@@ -301,10 +304,14 @@ mod tests {
         let src = CredentialSource::bearer();
         let rows: &[(&str, Option<&str>, Found<'_>)] = &[
             ("no header", None, Found::Nothing),
-            ("bearer", Some("Bearer abc"), Found::Value("abc")),
-            ("lowercase scheme", Some("bearer abc"), Found::Value("abc")),
-            ("upper scheme", Some("BEARER abc"), Found::Value("abc")),
-            ("extra spaces", Some("Bearer    abc  "), Found::Value("abc")),
+            ("bearer", Some("Bearer abc"), Found::Value(b"abc")),
+            ("lowercase scheme", Some("bearer abc"), Found::Value(b"abc")),
+            ("upper scheme", Some("BEARER abc"), Found::Value(b"abc")),
+            (
+                "extra spaces",
+                Some("Bearer    abc  "),
+                Found::Value(b"abc"),
+            ),
             ("other scheme", Some("Basic abc"), Found::Nothing),
             ("scheme glued", Some("Bearerabc"), Found::Nothing),
             ("scheme only", Some("Bearer"), Found::Malformed),
@@ -322,8 +329,9 @@ mod tests {
         // Bytes that are not UTF-8: another scheme's business, or a malformed token of ours.
         let req = SimpleRequest::new("GET", "/").header("Authorization", [0xff, 0xfe]);
         assert_eq!(src.find(&req), Found::Nothing);
+        // After our scheme they are the credential, which its backend refuses (JWT: as malformed).
         let req = SimpleRequest::new("GET", "/").header("Authorization", b"Bearer \xffa ");
-        assert_eq!(src.find(&req), Found::Malformed);
+        assert_eq!(src.find(&req), Found::Value(b"\xffa"));
         // Twice, even with one valid copy: ambiguous.
         let req = SimpleRequest::new("GET", "/")
             .header("Authorization", "Bearer abc")

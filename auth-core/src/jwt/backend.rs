@@ -41,6 +41,9 @@ pub(crate) struct Settings {
     pub grants: GrantsCache,
 }
 
+/// Why a credential that is empty, or not text, is refused.
+const NOT_TEXT: &str = "empty or non-UTF-8 credential";
+
 /// Which kind of token a verification expects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenKind {
@@ -116,23 +119,20 @@ impl JwtBackend {
     /// Verifies an access token (signature and claims, not revocation) into a context,
     /// answering from the verified-token cache when the same token was verified before.
     pub fn verify(&self, token: &str) -> Result<AuthContext, Reason> {
-        let Some(cache) = &self.s.cache else {
-            return self.verify_kind(token, TokenKind::Access);
+        self.verify_presented(token.as_bytes())
+    }
+
+    /// [`JwtBackend::verify`] for a token as a request carried it: checked as text only when
+    /// it is verified, not when the cache answers for it.
+    fn verify_presented(&self, token: &[u8]) -> Result<AuthContext, Reason> {
+        let verify = || match std::str::from_utf8(token) {
+            Ok(token) => self.verify_kind(token, TokenKind::Access),
+            Err(_) => Err(Reason::Malformed(NOT_TEXT)),
         };
-        let now = crate::time::now();
-        let digest = TokenCache::digest(token);
-        if let Some(ctx) = cache.get(&digest, now) {
-            return Ok(ctx);
+        match &self.s.cache {
+            Some(cache) => cache.get_or_verify(token, crate::time::now(), self.s.leeway, verify),
+            None => verify(),
         }
-        let ctx = self.verify_kind(token, TokenKind::Access)?;
-        let exp = ctx.token().and_then(|t| t.exp);
-        cache.insert(
-            digest,
-            &ctx,
-            exp.map(|e| e.saturating_add(self.s.leeway)),
-            now,
-        );
-        Ok(ctx)
     }
 
     /// Asks the revocation store about a verified context.
@@ -182,18 +182,26 @@ impl JwtBackend {
             Found::Value(token) => token,
             Found::Repeated => return Outcome::Rejected(Reason::RepeatedHeader),
             Found::Nothing | Found::Malformed => {
-                return Outcome::Rejected(Reason::Malformed("empty or non-UTF-8 credential"))
+                return Outcome::Rejected(Reason::Malformed(NOT_TEXT))
             }
         };
-        let verified = match self.verify(token) {
+        let verified = match self.verify_presented(token) {
             #[cfg(feature = "oidc")]
             Err(r @ (Reason::UnknownKey | Reason::KeysUnavailable))
                 if !self.s.providers.is_empty() =>
             {
+                // A key was looked for: the token parsed, so it is text.
+                let Ok(token) = std::str::from_utf8(token) else {
+                    return Outcome::Rejected(r);
+                };
                 // A provider may have rotated its keys, or not answered yet: one fetch (at most
                 // one per cooldown, shared by every request asking meanwhile) and a second look;
-                // without a fetch, the first answer stands (no second verification).
-                self.verify_after_refetch(token).await.unwrap_or(Err(r))
+                // without a fetch, the first answer stands (no second verification). Boxed: the
+                // fetch's future is large (1.4 KB, most of this one), and held inline it would be
+                // allocated and moved on every request of every backend chain that can reach it.
+                Box::pin(self.verify_after_refetch(token))
+                    .await
+                    .unwrap_or(Err(r))
             }
             other => other,
         };
