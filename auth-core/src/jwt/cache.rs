@@ -356,6 +356,10 @@ mod tests {
         assert!(get(&c, "t2", 1_300).is_none());
         // Already expired: never stored.
         insert(&c, "t3", "3", Some(999), 1_000);
+        assert!(
+            c.map.get(&TokenCache::digest(b"t3")).is_none(),
+            "not even kept"
+        );
         assert!(get(&c, "t3", 1_000).is_none());
         assert!(TokenCache::new(0, 300).is_none() && TokenCache::new(10, 0).is_none());
     }
