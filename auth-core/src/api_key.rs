@@ -263,7 +263,13 @@ impl fmt::Debug for ApiKeyBackend {
 impl ApiKeyBackend {
     /// Looks a presented key up by its digest; `None` if it is not known.
     pub fn lookup(&self, presented: &str) -> Option<&AuthContext> {
-        let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
+        self.lookup_bytes(presented.as_bytes())
+    }
+
+    /// [`ApiKeyBackend::lookup`] for a key as the request carried it: bytes that are not text
+    /// match no stored key (each was registered as text), so they need no check of their own.
+    fn lookup_bytes(&self, presented: &[u8]) -> Option<&AuthContext> {
+        let digest: [u8; 32] = Sha256::digest(presented).into();
         self.by_digest.get(&digest)
     }
 
@@ -285,7 +291,7 @@ impl ApiKeyBackend {
             Found::Nothing => Outcome::NoCredentials,
             Found::Malformed => Outcome::Rejected(Reason::InvalidApiKey),
             Found::Repeated => Outcome::Rejected(Reason::RepeatedHeader),
-            Found::Value(key) => match std::str::from_utf8(key).ok().and_then(|k| self.lookup(k)) {
+            Found::Value(key) => match self.lookup_bytes(key) {
                 Some(ctx) => Outcome::Authenticated(ctx.clone()),
                 None => Outcome::Rejected(Reason::InvalidApiKey),
             },
@@ -430,6 +436,16 @@ mod tests {
         assert!(matches!(b.authenticate(&req), Outcome::Authenticated(_)));
         let req = SimpleRequest::new("GET", "/").header("X-API-Key", "sk-reader-0001");
         assert!(matches!(b.authenticate(&req), Outcome::NoCredentials));
+    }
+
+    #[test]
+    fn a_key_that_is_not_text_is_refused() {
+        let b = backend();
+        let req = SimpleRequest::new("GET", "/").header("X-API-Key", b"sk-reader-000\xff");
+        assert!(matches!(
+            b.authenticate(&req),
+            Outcome::Rejected(Reason::InvalidApiKey)
+        ));
     }
 
     /// The contexts are stamped with the name the backend is registered under once, when it is

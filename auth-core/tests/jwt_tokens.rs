@@ -5,8 +5,10 @@
 
 use std::sync::Arc;
 
-use auth_core::jwt::{JwtConfig, JwtKey, TokenKind, TokenOptions};
-use auth_core::{AuthContext, InMemoryRevocation, Outcome, Reason, RevocationStore, SimpleRequest};
+use auth_core::jwt::{IssuedToken, JwtConfig, JwtKey, TokenKind, TokenOptions};
+use auth_core::{
+    AuthContext, InMemoryRevocation, JwtBackend, Outcome, Reason, RevocationStore, SimpleRequest,
+};
 
 mod common;
 
@@ -83,8 +85,8 @@ fn issuing_rules() {
         .has_permission("articles.delete"));
 }
 
-#[tokio::test]
-async fn revoked_tokens_are_refused() {
+/// An HS256 backend with an in-memory revocation store, and an access token of user "1".
+fn revocable() -> (Arc<InMemoryRevocation>, JwtBackend, IssuedToken) {
     let store = Arc::new(InMemoryRevocation::new());
     let jwt = JwtConfig::hs256(SECRET)
         .build(None, Some(store.clone() as Arc<dyn RevocationStore>))
@@ -92,6 +94,16 @@ async fn revoked_tokens_are_refused() {
     let issued = jwt
         .issue_for_context(&AuthContext::builder("1").build(), TokenOptions::access())
         .unwrap();
+    (store, jwt, issued)
+}
+
+/// Asserts that a request carrying `issued` (a token of user "1") is authenticated, and refused
+/// once the token is revoked in `store`.
+async fn accepted_until_revoked(
+    jwt: &JwtBackend,
+    store: &InMemoryRevocation,
+    issued: &IssuedToken,
+) {
     let req =
         SimpleRequest::new("GET", "/").header("Authorization", format!("Bearer {}", issued.token));
     assert!(matches!(
@@ -106,6 +118,12 @@ async fn revoked_tokens_are_refused() {
         jwt.authenticate(&req).await,
         Outcome::Rejected(Reason::Revoked)
     ));
+}
+
+#[tokio::test]
+async fn revoked_tokens_are_refused() {
+    let (store, jwt, issued) = revocable();
+    accepted_until_revoked(&jwt, &store, &issued).await;
     // Logout everywhere: a token issued before the stamp is refused.
     let other = jwt
         .issue_for_context(&AuthContext::builder("2").build(), TokenOptions::access())
@@ -185,13 +203,7 @@ async fn token_sources() {
 
 #[tokio::test]
 async fn verified_token_cache() {
-    let store = Arc::new(InMemoryRevocation::new());
-    let jwt = JwtConfig::hs256(SECRET)
-        .build(None, Some(store.clone() as Arc<dyn RevocationStore>))
-        .unwrap();
-    let issued = jwt
-        .issue_for_context(&AuthContext::builder("1").build(), TokenOptions::access())
-        .unwrap();
+    let (store, jwt, issued) = revocable();
     let first = jwt.verify(&issued.token).unwrap();
     let second = jwt.verify(&issued.token).unwrap();
     assert_eq!((first.user_id(), second.user_id()), ("1", "1"));
@@ -201,20 +213,7 @@ async fn verified_token_cache() {
     tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
     assert!(jwt.verify(std::str::from_utf8(&tampered).unwrap()).is_err());
     // Revocation is checked on every request, cached or not.
-    let req =
-        SimpleRequest::new("GET", "/").header("Authorization", format!("Bearer {}", issued.token));
-    assert!(matches!(
-        jwt.authenticate(&req).await,
-        Outcome::Authenticated(_)
-    ));
-    store
-        .revoke_token(&issued.jti, "1", issued.expires_at)
-        .await
-        .unwrap();
-    assert!(matches!(
-        jwt.authenticate(&req).await,
-        Outcome::Rejected(Reason::Revoked)
-    ));
+    accepted_until_revoked(&jwt, &store, &issued).await;
     // An entry dies with its token.
     let short = jwt
         .issue_for_context(

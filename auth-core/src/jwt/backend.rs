@@ -190,18 +190,18 @@ impl JwtBackend {
             Err(r @ (Reason::UnknownKey | Reason::KeysUnavailable))
                 if !self.s.providers.is_empty() =>
             {
-                // A key was looked for: the token parsed, so it is text.
-                let Ok(token) = std::str::from_utf8(token) else {
-                    return Outcome::Rejected(r);
-                };
                 // A provider may have rotated its keys, or not answered yet: one fetch (at most
                 // one per cooldown, shared by every request asking meanwhile) and a second look;
                 // without a fetch, the first answer stands (no second verification). Boxed: the
                 // fetch's future is large (1.4 KB, most of this one), and held inline it would be
                 // allocated and moved on every request of every backend chain that can reach it.
-                Box::pin(self.verify_after_refetch(token))
-                    .await
-                    .unwrap_or(Err(r))
+                // (A key was looked for, so the token parsed as text.)
+                match std::str::from_utf8(token) {
+                    Ok(token) => Box::pin(self.verify_after_refetch(token))
+                        .await
+                        .unwrap_or(Err(r)),
+                    Err(_) => Err(r),
+                }
             }
             other => other,
         };
