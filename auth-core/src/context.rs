@@ -22,10 +22,45 @@ pub struct TokenInfo {
     /// Issue time in milliseconds since the Unix epoch: the token's `iat_ms` (tokens of this
     /// library), else the end of its `iat` second. Logout-everywhere stamps are compared with it.
     pub issued_at_ms: Option<u64>,
-    /// `token_type` (`"access"`, `"refresh"`), if present.
-    pub token_type: Option<Box<str>>,
+    /// `token_type`, if present (a verified token's is `"access"` or `"refresh"`).
+    pub token_type: Option<TokenKind>,
     /// The refresh-token family (`fam`), if present.
     pub family: Option<Box<str>>,
+}
+
+/// The kind of a token: its `token_type` claim, and the kind a verification expects.
+///
+/// ```
+/// use auth_core::TokenKind;
+/// assert_eq!(TokenKind::from_claim("refresh"), Some(TokenKind::Refresh));
+/// assert_eq!(TokenKind::from_claim("id"), None);
+/// assert_eq!(TokenKind::Access.as_claim(), "access");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// An access token: `token_type` absent (tokens minted elsewhere) or `"access"`.
+    Access,
+    /// A refresh token: `token_type` must be `"refresh"`.
+    Refresh,
+}
+
+impl TokenKind {
+    /// The kind a `token_type` claim names, if it names one.
+    pub fn from_claim(token_type: &str) -> Option<TokenKind> {
+        match token_type {
+            "access" => Some(TokenKind::Access),
+            "refresh" => Some(TokenKind::Refresh),
+            _ => None,
+        }
+    }
+
+    /// The `token_type` claim of this kind (`"access"`, `"refresh"`).
+    pub fn as_claim(self) -> &'static str {
+        match self {
+            TokenKind::Access => "access",
+            TokenKind::Refresh => "refresh",
+        }
+    }
 }
 
 /// Roles and effective permissions (own plus those granted by roles).

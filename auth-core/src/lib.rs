@@ -67,7 +67,7 @@ pub use api_key::{ApiKey, ApiKeyBackend, ApiKeys};
 pub use backend::{Backend, BackendDoc, CredentialDoc, Outcome};
 pub use chain::Backends;
 pub use config::{AuthConfig, AuthConfigBuilder};
-pub use context::{AuthContext, AuthContextBuilder, TokenInfo};
+pub use context::{AuthContext, AuthContextBuilder, TokenInfo, TokenKind};
 pub use error::{AuthError, ConfigError, IssueError, Reason};
 pub use jwt::{JwtBackend, JwtConfig, JwtKey};
 pub use permissions::{PermissionSet, RoleMap};

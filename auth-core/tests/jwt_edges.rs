@@ -138,9 +138,12 @@ fn the_header_size_bound_is_exact() {
 fn a_refresh_token_needs_its_id_and_its_family() {
     let jwt = hs_backend();
     let refresh = |extra: &str| hs(&claims(&format!(r#""token_type":"refresh"{extra}"#)));
-    assert!(jwt
+    let ctx = jwt
         .verify_kind(&refresh(r#","jti":"j","fam":"f""#), TokenKind::Refresh)
-        .is_ok());
+        .unwrap();
+    let token = ctx.token().unwrap();
+    assert_eq!(token.token_type, Some(TokenKind::Refresh));
+    assert_eq!(token.family.as_deref(), Some("f"));
     assert_eq!(
         jwt.verify_kind(&refresh(r#","jti":"j""#), TokenKind::Refresh)
             .unwrap_err(),

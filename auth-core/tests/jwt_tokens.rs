@@ -249,14 +249,14 @@ fn context_strings_read_back_exactly_escaped_or_not() {
             (
                 t.jti.as_deref(),
                 t.family.as_deref(),
-                t.token_type.as_deref(),
+                t.token_type,
                 t.exp,
                 t.iat
             ),
             (
                 Some("j-1"),
                 Some("f\\1"),
-                Some("access"),
+                Some(TokenKind::Access),
                 Some(exp),
                 Some(7)
             )
@@ -284,7 +284,7 @@ fn context_strings_read_back_exactly_escaped_or_not() {
         (
             t.jti.as_deref(),
             t.family.as_deref(),
-            t.token_type.as_deref(),
+            t.token_type,
             t.exp,
             t.iat
         ),

@@ -44,14 +44,7 @@ pub(crate) struct Settings {
 /// Why a credential that is empty, or not text, is refused.
 const NOT_TEXT: &str = "empty or non-UTF-8 credential";
 
-/// Which kind of token a verification expects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenKind {
-    /// An access token: `token_type` absent (tokens minted elsewhere) or `"access"`.
-    Access,
-    /// A refresh token: `token_type` must be `"refresh"`.
-    Refresh,
-}
+pub use crate::context::TokenKind;
 
 /// The built JWT backend: verifies tokens, checks revocation, issues tokens.
 pub struct JwtBackend {

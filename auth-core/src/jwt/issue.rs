@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::backend::JwtBackend;
 use super::keys::JwtKey;
-use crate::context::AuthContext;
+use crate::context::{AuthContext, TokenKind};
 use crate::error::IssueError;
 use crate::user::AuthUser;
 
@@ -250,10 +250,12 @@ impl JwtBackend {
         claims.insert("iat_ms".into(), now_ms.into());
         claims.insert("exp".into(), exp.into());
         claims.insert("jti".into(), jti.clone().into());
-        claims.insert(
-            "token_type".into(),
-            if opts.refresh { "refresh" } else { "access" }.into(),
-        );
+        let kind = if opts.refresh {
+            TokenKind::Refresh
+        } else {
+            TokenKind::Access
+        };
+        claims.insert("token_type".into(), kind.as_claim().into());
         if let Some(f) = &family {
             claims.insert("fam".into(), f.clone().into());
         }

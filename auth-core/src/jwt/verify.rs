@@ -267,10 +267,10 @@ impl JwtBackend {
             (Some(a), false) if !a.matches(&self.s.audiences) => return Err(Reason::WrongAudience),
             _ => {}
         }
-        let ok = matches!(
-            (kind, c.token_type.as_deref()),
-            (TokenKind::Access, None | Some("access")) | (TokenKind::Refresh, Some("refresh"))
-        );
+        let ok = match c.token_type.as_deref() {
+            None => kind == TokenKind::Access,
+            Some(t) => TokenKind::from_claim(t) == Some(kind),
+        };
         if !ok {
             return Err(Reason::WrongTokenType);
         }
@@ -381,7 +381,11 @@ pub(super) fn token_info(c: &Claims<'_>) -> Result<TokenInfo, Reason> {
         exp: c.exp,
         iat: c.iat,
         issued_at_ms,
-        token_type: owned(&c.token_type),
+        // `check_claims` admitted no other value.
+        token_type: match c.token_type.as_deref() {
+            None => None,
+            Some(t) => Some(TokenKind::from_claim(t).ok_or(Reason::WrongTokenType)?),
+        },
         family: owned(&c.fam),
     })
 }
