@@ -381,7 +381,7 @@ pub(super) fn token_info(c: &Claims<'_>) -> Result<TokenInfo, Reason> {
         exp: c.exp,
         iat: c.iat,
         issued_at_ms,
-        // `check_claims` admitted no other value.
+        // `check_claims` admits no other value; one that got here would be refused, not dropped.
         token_type: match c.token_type.as_deref() {
             None => None,
             Some(t) => Some(TokenKind::from_claim(t).ok_or(Reason::WrongTokenType)?),
