@@ -76,7 +76,7 @@ pub use auth_core::jwt::{ClaimMapping, IdentityProvider};
 pub use auth_core::revocation::redis::RedisRevocation;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use auth_core::revocation::sql::SqlRevocation;
-pub use auth_core::revocation::{StoreError, StoreFuture, TokenRef};
+pub use auth_core::revocation::{Rotate, Rotation, StoreError, StoreFuture, TokenRef};
 pub use auth_core::{
     ApiKey, ApiKeys, AuthError, AuthUser, Backend, BackendDoc, ConfigError, CredentialDoc,
     CustomGuard, Guard, InMemoryRevocation, Outcome, Policy, Reason, RequestParts, RevocationStore,

@@ -73,5 +73,7 @@ pub use jwt::{JwtBackend, JwtConfig, JwtKey};
 pub use permissions::{PermissionSet, RoleMap};
 pub use policy::{CustomGuard, Decision, Guard, Policy, PolicyRef};
 pub use request::{CredentialSource, HeaderOnce, RequestParts, SimpleRequest};
-pub use revocation::{InMemoryRevocation, RevocationStore, StoreError, StoreFuture, TokenRef};
+pub use revocation::{
+    InMemoryRevocation, RevocationStore, Rotate, Rotation, StoreError, StoreFuture, TokenRef,
+};
 pub use user::{AuthUser, UserLoadError};

@@ -108,7 +108,8 @@ impl SessionView {
     }
 }
 
-/// Loads the users that sessions belong to (the application's user table).
+/// Loads the users that sessions and refresh tokens belong to (the application's user table):
+/// given to [`Sessions::new`], and to `JwtConfig::users` so that a refresh checks the user too.
 ///
 /// ```
 /// use auth_core::session::SessionUsers;
@@ -144,19 +145,19 @@ pub trait SessionUsers: Send + Sync + 'static {
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// A user as the backend needs it: its context and its auth hash.
-struct Loaded {
-    ctx: AuthContext,
-    hash: String,
-    active: bool,
+/// A user as the session backend and the refresh check need it: its context and its auth hash.
+pub(crate) struct Loaded {
+    pub ctx: AuthContext,
+    pub hash: String,
+    pub active: bool,
 }
 
 /// Object-safe [`SessionUsers`], turning the user into what the backend needs.
-trait DynUsers: Send + Sync {
+pub(crate) trait DynUsers: Send + Sync {
     fn load_dyn<'a>(
         &'a self,
         user_id: &'a str,
-        roles: &'a RoleMap,
+        roles: Option<&'a RoleMap>,
     ) -> BoxFuture<'a, Result<Option<Loaded>, UserLoadError>>;
 }
 
@@ -164,11 +165,11 @@ impl<U: SessionUsers> DynUsers for U {
     fn load_dyn<'a>(
         &'a self,
         user_id: &'a str,
-        roles: &'a RoleMap,
+        roles: Option<&'a RoleMap>,
     ) -> BoxFuture<'a, Result<Option<Loaded>, UserLoadError>> {
         Box::pin(async move {
             Ok(self.load(user_id).await?.map(|user| Loaded {
-                ctx: AuthContext::from_user(&user, Some(roles)),
+                ctx: AuthContext::from_user(&user, roles),
                 hash: auth_hash(&user),
                 active: user.is_active(),
             }))
@@ -332,7 +333,7 @@ impl SessionBackend {
             Ok(true) => return view.end("the session was logged out"),
             Err(e) => return Outcome::Unavailable(e.to_string()),
         }
-        let user = match self.users.load_dyn(&r.uid, &self.roles).await {
+        let user = match self.users.load_dyn(&r.uid, Some(&self.roles)).await {
             Ok(Some(user)) => user,
             Ok(None) => return view.end("the session's user no longer exists"),
             Err(e) => return Outcome::Unavailable(e.to_string()),

@@ -5,8 +5,14 @@
 //! Two counters a login attempt: the client address (limits one client trying many usernames)
 //! and the username *from that address* (limits guessing one password; counted per address so
 //! that one attacker cannot lock a user out everywhere). Each counter opens a window at its first
-//! failure; once it holds the limit, every attempt it covers gets 429, the right password
-//! included, until the window closes. A successful login clears its username counter.
+//! attempt; once it holds the limit, every attempt it covers gets 429, the right password
+//! included, until the window closes.
+//!
+//! **Counted before checked.** An attempt takes its slot in both counters, atomically, before
+//! the password is looked at ([`LoginThrottle::begin`]), so attempts still in flight count: a
+//! burst of any size sent at once gets at most the limit verified, the rest 429. A failure keeps
+//! its slots; a success clears its username counter and gives its address slot back; an
+//! attempt the verifier could not decide (the user store was down) gives both back.
 //!
 //! Counts are kept in memory (bounded), or shared by every instance through Redis
 //! ([`LoginThrottle::shared`], feature `redis`). When Redis cannot answer, the throttle counts
@@ -47,20 +53,22 @@ impl CounterKey {
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// Where failure counts are shared between instances (Redis: see
+/// Where attempt counts are shared between instances (Redis: see
 /// `RedisRevocation::login_counters`).
 pub trait SharedCounters: Send + Sync + 'static {
-    /// Adds one failure to each key, opening a window of `window` on a key's first failure.
-    fn add_failure<'a>(
+    /// Takes one slot of every key at once, or none: `Ok(None)` when every key held less than
+    /// its limit (`limits[i]` for `keys[i]`), the slots now taken, a key's first slot opening
+    /// a window of `window`; `Ok(Some(wait))` when a key is at its limit, nothing taken, `wait`
+    /// the longest time left in a full key's window. Atomic: two attempts at once never both
+    /// take a key's last slot.
+    fn take<'a>(
         &'a self,
         keys: &'a [CounterKey],
+        limits: &'a [u32],
         window: Duration,
-    ) -> BoxFuture<'a, Result<(), StoreError>>;
-    /// The count and the time left in the window of each key (`(0, ZERO)` for no window).
-    fn counts<'a>(
-        &'a self,
-        keys: &'a [CounterKey],
-    ) -> BoxFuture<'a, Result<Vec<(u32, Duration)>, StoreError>>;
+    ) -> BoxFuture<'a, Result<Option<Duration>, StoreError>>;
+    /// Gives one slot of `key` back.
+    fn give_back<'a>(&'a self, key: &'a CounterKey) -> BoxFuture<'a, Result<(), StoreError>>;
     /// Clears a key.
     fn clear<'a>(&'a self, key: &'a CounterKey) -> BoxFuture<'a, Result<(), StoreError>>;
 }
@@ -81,8 +89,26 @@ struct LocalCounters {
 }
 
 impl LocalCounters {
-    fn add_failure(&self, keys: &[CounterKey], window: Duration, now: Instant) {
+    /// [`SharedCounters::take`], in this process.
+    fn take(
+        &self,
+        keys: &[CounterKey],
+        limits: &[u32],
+        window: Duration,
+        now: Instant,
+    ) -> Option<Duration> {
         let mut windows = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
+        let wait = keys
+            .iter()
+            .zip(limits)
+            .filter_map(|(k, limit)| match windows.get(k) {
+                Some((n, end)) if *end > now && n >= limit => Some(*end - now),
+                _ => None,
+            })
+            .max();
+        if wait.is_some() {
+            return wait;
+        }
         if windows.len() + keys.len() > self.capacity {
             windows.retain(|_, (_, end)| *end > now);
         }
@@ -103,16 +129,17 @@ impl LocalCounters {
             }
             entry.0 = entry.0.saturating_add(1);
         }
+        None
     }
 
-    fn counts(&self, keys: &[CounterKey], now: Instant) -> Vec<(u32, Duration)> {
-        let windows = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
-        keys.iter()
-            .map(|k| match windows.get(k) {
-                Some((n, end)) if *end > now => (*n, *end - now),
-                _ => (0, Duration::ZERO),
-            })
-            .collect()
+    fn give_back(&self, key: &CounterKey) {
+        let mut windows = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(entry) = windows.get_mut(key) {
+            entry.0 = entry.0.saturating_sub(1);
+            if entry.0 == 0 {
+                windows.remove(key);
+            }
+        }
     }
 
     fn clear(&self, key: &CounterKey) {
@@ -210,54 +237,86 @@ impl LoginThrottle {
         ]
     }
 
-    /// `Err(retry_after)` when `username` or `address` is blocked: answer 429 without looking
-    /// at the password.
-    pub async fn check(&self, username: &str, address: &str) -> Result<(), Duration> {
+    /// Starts a login attempt: takes its slot in the username's and the address's counters
+    /// before the password is checked. `Err(retry_after)` when either is at its limit: answer
+    /// 429 without looking at the password. Finish the attempt with what the check said
+    /// ([`Attempt::succeeded`], [`Attempt::failed`], [`Attempt::undecided`]); an attempt
+    /// dropped unfinished (the client went away) keeps its slots, as a failure does.
+    pub async fn begin(&self, username: &str, address: &str) -> Result<Attempt<'_>, Duration> {
         let keys = Self::keys(username, address);
-        let counts = match &self.shared {
-            Some(shared) => match shared.counts(&keys).await {
-                Ok(c) => c,
+        let limits = [self.limits.per_username, self.limits.per_address];
+        let window = self.limits.window;
+        let (wait, shared) = match &self.shared {
+            Some(shared) => match shared.take(&keys, &limits, window).await {
+                Ok(wait) => (wait, true),
                 Err(e) => {
-                    fallback("read", &e);
-                    self.local.counts(&keys, Instant::now())
+                    fallback("count", &e);
+                    (
+                        self.local.take(&keys, &limits, window, Instant::now()),
+                        false,
+                    )
                 }
             },
-            None => self.local.counts(&keys, Instant::now()),
+            None => (
+                self.local.take(&keys, &limits, window, Instant::now()),
+                false,
+            ),
         };
-        let limits = [self.limits.per_username, self.limits.per_address];
-        let blocked = counts
-            .iter()
-            .zip(limits)
-            .filter(|((n, _), limit)| n >= limit)
-            .map(|((_, left), _)| *left)
-            .max();
-        match blocked {
-            Some(left) => Err(left.max(Duration::from_secs(1))),
-            None => Ok(()),
+        match wait {
+            Some(wait) => Err(wait.max(Duration::from_secs(1))),
+            None => Ok(Attempt {
+                throttle: self,
+                keys,
+                shared,
+            }),
         }
     }
 
-    /// Records a failed login.
-    pub async fn failed(&self, username: &str, address: &str) {
-        let keys = Self::keys(username, address);
-        if let Some(shared) = &self.shared {
-            match shared.add_failure(&keys, self.limits.window).await {
-                Ok(()) => return,
-                Err(e) => fallback("count", &e),
+    async fn give_back(&self, key: &CounterKey, shared: bool) {
+        match &self.shared {
+            Some(counters) if shared => {
+                if let Err(e) = counters.give_back(key).await {
+                    fallback("give a slot back", &e);
+                }
             }
+            _ => self.local.give_back(key),
         }
-        self.local
-            .add_failure(&keys, self.limits.window, Instant::now());
     }
+}
 
-    /// Records a successful login: the username's counter (from this address) starts over.
-    pub async fn succeeded(&self, username: &str, address: &str) {
-        let [user, _] = Self::keys(username, address);
-        self.local.clear(&user);
-        if let Some(shared) = &self.shared {
-            if let Err(e) = shared.clear(&user).await {
+/// A login attempt that holds its slots (see [`LoginThrottle::begin`]).
+#[derive(Debug)]
+#[must_use = "an attempt is finished with what the password check said"]
+pub struct Attempt<'a> {
+    throttle: &'a LoginThrottle,
+    /// The username's counter, then the address's.
+    keys: [CounterKey; 2],
+    /// Whether the slots were taken in the shared counters (else in this process's).
+    shared: bool,
+}
+
+impl Attempt<'_> {
+    /// The password was right: the username's counter (from this address) starts over, and the
+    /// address's slot is given back (a login is not an attack on the address).
+    pub async fn succeeded(self) {
+        let [user, address] = &self.keys;
+        self.throttle.local.clear(user);
+        if let Some(shared) = &self.throttle.shared {
+            if let Err(e) = shared.clear(user).await {
                 fallback("clear", &e);
             }
+        }
+        self.throttle.give_back(address, self.shared).await;
+    }
+
+    /// The password was wrong: the attempt keeps its slots.
+    pub fn failed(self) {}
+
+    /// The check could not be made (the user store did not answer, 503): the slots are given
+    /// back.
+    pub async fn undecided(self) {
+        for key in &self.keys {
+            self.throttle.give_back(key, self.shared).await;
         }
     }
 }
@@ -280,25 +339,35 @@ mod tests {
             .block_on(f)
     }
 
+    /// One failed attempt.
+    async fn fail(t: &LoginThrottle, user: &str, ip: &str) {
+        t.begin(user, ip).await.unwrap().failed();
+    }
+
     #[test]
     fn local_counts_block_reset_and_stay_bounded() {
         block_on(async {
-            let t = LoginThrottle::new().per_username(2).per_address(3);
-            t.failed("Alice", "10.0.0.1").await;
-            assert!(t.check("alice", "10.0.0.1").await.is_ok());
-            t.failed("alice ", "10.0.0.1").await;
-            let left = t.check("alice", "10.0.0.1").await.unwrap_err();
+            let t = LoginThrottle::new().per_username(2).per_address(4);
+            fail(&t, "Alice", "10.0.0.1").await;
+            // A success clears the username and gives the address slot back.
+            t.begin("alice", "10.0.0.1")
+                .await
+                .unwrap()
+                .succeeded()
+                .await;
+            fail(&t, "alice ", "10.0.0.1").await;
+            fail(&t, "ALICE", "10.0.0.1").await;
+            let left = t.begin("alice", "10.0.0.1").await.unwrap_err();
             assert!(left > Duration::from_secs(800), "{left:?}");
-            assert!(t.check("alice", "10.0.0.2").await.is_ok(), "per address");
-            t.succeeded("alice", "10.0.0.1").await;
+            t.begin("alice", "10.0.0.2")
+                .await
+                .expect("counted per address")
+                .undecided()
+                .await;
+            fail(&t, "carol", "10.0.0.1").await;
             assert!(
-                t.check("alice", "10.0.0.1").await.is_ok(),
-                "reset on success"
-            );
-            t.failed("bob", "10.0.0.1").await;
-            assert!(
-                t.check("carol", "10.0.0.1").await.is_err(),
-                "3 from one address"
+                t.begin("dave", "10.0.0.1").await.is_err(),
+                "4 failures from one address (the success gave its slot back)"
             );
 
             let small = LoginThrottle {
@@ -309,11 +378,28 @@ mod tests {
                 ..LoginThrottle::new()
             };
             for i in 0..100 {
-                small
-                    .failed(&format!("user{i}"), &format!("10.1.0.{i}"))
-                    .await;
+                fail(&small, &format!("user{i}"), &format!("10.1.0.{i}")).await;
             }
             assert!(small.local.windows.lock().unwrap().len() <= 10);
+        });
+    }
+
+    /// Attempts in flight hold their slots: with a limit of 3, three attempts begun and not
+    /// finished leave none for a fourth; one undecided gives its slot back.
+    #[test]
+    fn attempts_in_flight_count() {
+        block_on(async {
+            let t = LoginThrottle::new().per_username(3);
+            let a = t.begin("bob", "10.0.0.9").await.unwrap();
+            let b = t.begin("bob", "10.0.0.9").await.unwrap();
+            let c = t.begin("bob", "10.0.0.9").await.unwrap();
+            assert!(t.begin("bob", "10.0.0.9").await.is_err());
+            c.undecided().await;
+            let d = t.begin("bob", "10.0.0.9").await.unwrap();
+            a.failed();
+            b.failed();
+            d.failed();
+            assert!(t.begin("bob", "10.0.0.9").await.is_err());
         });
     }
 }

@@ -178,6 +178,115 @@ pub async fn http(
     (status, body.to_owned())
 }
 
+/// Sends `requests` (whole HTTP/1.1 requests, `Connection: close`) to `addr` at once: every
+/// connection is opened first, then every request is written, then the answers are read.
+/// Returns each answer's status, in the order of `requests`.
+pub async fn burst(addr: &str, requests: Vec<String>) -> Vec<u16> {
+    let mut streams = Vec::with_capacity(requests.len());
+    for _ in &requests {
+        streams.push(
+            TcpStream::connect(addr)
+                .await
+                .expect("connect to the server"),
+        );
+    }
+    let barrier = Arc::new(tokio::sync::Barrier::new(requests.len()));
+    let tasks: Vec<_> = streams
+        .into_iter()
+        .zip(requests)
+        .map(|(mut stream, req)| {
+            let barrier = barrier.clone();
+            tokio::spawn(async move {
+                barrier.wait().await;
+                stream.write_all(req.as_bytes()).await.expect("send");
+                let mut answer = Vec::new();
+                stream.read_to_end(&mut answer).await.expect("receive");
+                let answer = String::from_utf8_lossy(&answer);
+                answer
+                    .split(' ')
+                    .nth(1)
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(0)
+            })
+        })
+        .collect();
+    let mut statuses = Vec::with_capacity(tasks.len());
+    for t in tasks {
+        statuses.push(t.await.expect("a request task"));
+    }
+    statuses
+}
+
+/// A JSON `POST` as [`burst`] sends it.
+pub fn json_post(addr: &str, path: &str, body: &str) -> String {
+    format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+/// A free TCP port on loopback (bound, then released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A Redis server of the test's own on `port`, without persistence (the shared one must stay up
+/// for the other tests), stopped with the test: stopping and starting it again is a Redis that
+/// restarted without its data.
+#[derive(Debug)]
+pub struct OwnRedis {
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+    child: Option<std::process::Child>,
+}
+
+impl OwnRedis {
+    /// Starts `redis-server` (Debian's package) on `port` and waits until it accepts.
+    pub async fn start(port: u16) -> OwnRedis {
+        let child = std::process::Command::new("redis-server")
+            .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server (Debian's redis-server package) runs");
+        // Owned at once: stopped (and waited for) on every way out, a failed start included.
+        let redis = OwnRedis {
+            port,
+            child: Some(child),
+        };
+        for _ in 0..100 {
+            if TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                return redis;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("redis-server did not start on port {port}");
+    }
+
+    /// Its URL.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Stops it (its data is gone: it keeps nothing on disk).
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
 /// The resident memory of this process, in KiB.
 pub fn rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")

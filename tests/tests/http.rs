@@ -290,7 +290,10 @@ impl RevocationStore for DownStore {
     fn revoke_token<'a>(&'a self, _: &'a str, _: &'a str, _: u64) -> StoreFuture<'a, ()> {
         StoreFuture::ready(Err(StoreError::new("down", "connection refused")))
     }
-    fn consume<'a>(&'a self, _: &'a str, _: &'a str, _: u64) -> StoreFuture<'a, Option<u64>> {
+    fn rotate<'a>(&'a self, _: auth_actix::Rotate<'a>) -> StoreFuture<'a, auth_actix::Rotation> {
+        StoreFuture::ready(Err(StoreError::new("down", "connection refused")))
+    }
+    fn settle<'a>(&'a self, _: &'a str, _: &'a str) -> StoreFuture<'a, ()> {
         StoreFuture::ready(Err(StoreError::new("down", "connection refused")))
     }
     fn revoke_family<'a>(&'a self, _: &'a str, _: &'a str, _: u64) -> StoreFuture<'a, ()> {

@@ -530,13 +530,14 @@ impl RevocationStore for Counting {
     ) -> auth_actix::StoreFuture<'a, ()> {
         self.inner.revoke_token(jti, user, exp)
     }
-    fn consume<'a>(
+    fn rotate<'a>(
         &'a self,
-        jti: &'a str,
-        user: &'a str,
-        exp: u64,
-    ) -> auth_actix::StoreFuture<'a, Option<u64>> {
-        self.inner.consume(jti, user, exp)
+        r: auth_actix::Rotate<'a>,
+    ) -> auth_actix::StoreFuture<'a, auth_actix::Rotation> {
+        self.inner.rotate(r)
+    }
+    fn settle<'a>(&'a self, family: &'a str, current: &'a str) -> auth_actix::StoreFuture<'a, ()> {
+        self.inner.settle(family, current)
     }
     fn revoke_family<'a>(
         &'a self,

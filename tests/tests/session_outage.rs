@@ -13,6 +13,7 @@ use auth_actix::core::session::Sessions;
 mod session_app;
 
 use session_app::*;
+use tests::OwnRedis;
 
 /// An answer as the server sends it: an error that leaves the middleware is rendered the way
 /// actix-web renders it on the wire.
@@ -50,60 +51,10 @@ where
     (status, retry, String::from_utf8_lossy(&body).into_owned())
 }
 
-/// A Redis server of the test's own (the shared one must stay up for the other tests), stopped
-/// with the test.
-struct OwnRedis {
-    port: u16,
-    child: Option<std::process::Child>,
-}
-
-impl OwnRedis {
-    async fn start(port: u16) -> OwnRedis {
-        let child = std::process::Command::new("redis-server")
-            .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("redis-server (Debian's redis-server package) runs");
-        // Owned at once: stopped (and waited for) on every way out, a failed start included.
-        let redis = OwnRedis {
-            port,
-            child: Some(child),
-        };
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
-                return redis;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("redis-server did not start on port {port}");
-    }
-
-    fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Drop for OwnRedis {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
 #[actix_rt::test]
 async fn a_session_store_outage_answers_503_at_once_then_logins_work_again() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut redis = OwnRedis::start(port).await;
+    let mut redis = OwnRedis::start(tests::free_port()).await;
+    let port = redis.port;
     let store = RedisSessionStore::new(format!("redis://127.0.0.1:{port}"))
         .await
         .unwrap();

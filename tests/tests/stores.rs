@@ -6,7 +6,9 @@
 
 use std::time::{Duration, Instant};
 
-use auth_actix::{InMemoryRevocation, RedisRevocation, RevocationStore, SqlRevocation, TokenRef};
+use auth_actix::{
+    InMemoryRevocation, RedisRevocation, RevocationStore, Rotate, Rotation, SqlRevocation, TokenRef,
+};
 use tests::{database_url, now, redis_url, require_service, unique, Proxy};
 
 fn t<'a>(
@@ -57,29 +59,53 @@ async fn exercise(store: &dyn RevocationStore) {
         "{name}: another jti"
     );
 
-    let r = unique("refresh");
+    // Rotation: the current token rotates, any other is reuse and revokes the family.
+    let (rf, r0, r1, r2) = (unique("rfam"), unique("r0"), unique("r1"), unique("r2"));
+    let (r3, r4) = (unique("r3"), unique("r4"));
+    let step = |presented, next| Rotate {
+        family: &rf,
+        user_id: &user,
+        presented,
+        next,
+        now_ms: now() * 1000,
+        retry_from_ms: 1_000,
+        retry_until_ms: 10_000,
+        until: n + 60,
+    };
     assert_eq!(
-        store.consume(&r, "u", n + 60).await.unwrap(),
-        None,
-        "{name}: first use"
+        store.rotate(step(&r0, &r1)).await.unwrap(),
+        Rotation::Rotated,
+        "{name}: first refresh"
     );
-    let used = store.consume(&r, "u", n + 60).await.unwrap();
+    store.settle(&rf, &r1).await.unwrap();
+    assert_eq!(
+        store.rotate(step(&r1, &r2)).await.unwrap(),
+        Rotation::Rotated,
+        "{name}: the current token"
+    );
     assert!(
-        used.is_some_and(|t| t / 1000 + 5 >= n && t / 1000 <= now()),
-        "{name}: second use, told when the first was (ms): {used:?}"
+        !store
+            .is_revoked(t(Some(&other), &user, Some(n), Some(&rf)))
+            .await
+            .unwrap(),
+        "{name}: rotating revokes nothing"
     );
-    store.revoke_token(&r, "u", n + 60).await.unwrap();
     assert_eq!(
-        store.consume(&r, "u", n + 60).await.unwrap(),
-        Some(0),
-        "{name}: spent"
+        store.rotate(step(&r0, &r3)).await.unwrap(),
+        Rotation::Reused,
+        "{name}: an older token"
     );
     assert!(
         store
-            .is_revoked(t(Some(&r), &user, Some(n), None))
+            .is_revoked(t(Some(&other), &user, Some(n), Some(&rf)))
             .await
             .unwrap(),
-        "{name}: consumed = revoked"
+        "{name}: reuse revoked the family"
+    );
+    assert_eq!(
+        store.rotate(step(&r2, &r4)).await.unwrap(),
+        Rotation::Reused,
+        "{name}: a revoked family's current token"
     );
 
     store.revoke_family(&fam, "u", n + 60).await.unwrap();

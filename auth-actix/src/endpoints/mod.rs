@@ -281,23 +281,29 @@ impl<V: CredentialsVerifier> AuthEndpoints<V> {
         let address = req
             .peer_addr()
             .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
-        if let Some(throttle) = &self.throttle {
-            if let Err(left) = throttle.check(&login.username, &address).await {
-                tracing::info!(
-                    path = req.path(),
-                    outcome = "login_throttled",
-                    retry_after = left.as_secs()
-                );
-                let secs = left.as_secs() + u64::from(left.subsec_nanos() > 0);
-                return Err(fail(AuthError::TooManyAttempts(secs)));
-            }
-        }
+        // The attempt takes its slot before the password is looked at: attempts in flight
+        // count, so a burst gets no more than the limit verified.
+        let attempt = match &self.throttle {
+            Some(throttle) => match throttle.begin(&login.username, &address).await {
+                Ok(attempt) => Some(attempt),
+                Err(left) => {
+                    tracing::info!(
+                        path = req.path(),
+                        outcome = "login_throttled",
+                        retry_after = left.as_secs()
+                    );
+                    let secs = left.as_secs() + u64::from(left.subsec_nanos() > 0);
+                    return Err(fail(AuthError::TooManyAttempts(secs)));
+                }
+            },
+            None => None,
+        };
         let verified = self.verifier.verify(&login.username, &login.password).await;
-        if let Some(throttle) = &self.throttle {
+        if let Some(attempt) = attempt {
             match &verified {
-                Ok(Some(_)) => throttle.succeeded(&login.username, &address).await,
-                Ok(None) => throttle.failed(&login.username, &address).await,
-                Err(_) => {}
+                Ok(Some(_)) => attempt.succeeded().await,
+                Ok(None) => attempt.failed(),
+                Err(_) => attempt.undecided().await,
             }
         }
         let user = match verified {

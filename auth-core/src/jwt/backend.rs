@@ -28,6 +28,10 @@ pub(crate) struct Settings {
     pub permissions_in_tokens: bool,
     /// Seconds after a refresh token's first use during which it may be presented again.
     pub refresh_retry: u64,
+    /// Seconds a refresh family lives after its login, however often it is refreshed.
+    pub refresh_absolute: u64,
+    /// Where a refresh loads the user to check it, if the application gave a way.
+    pub users: Option<Arc<dyn crate::session::DynUsers>>,
     pub roles: Option<RoleMap>,
     pub revocation: Option<Arc<dyn RevocationStore>>,
     /// The name the backend is registered under (recorded in contexts).

@@ -38,6 +38,8 @@ pub struct JwtConfig {
     pub(crate) refresh_ttl: u64,
     pub(crate) permissions_in_tokens: bool,
     pub(crate) refresh_retry: u64,
+    pub(crate) refresh_absolute: u64,
+    users: Option<std::sync::Arc<dyn crate::session::DynUsers>>,
     pub(crate) cache_capacity: usize,
     pub(crate) cache_ttl: u64,
     #[cfg(feature = "oidc")]
@@ -54,6 +56,8 @@ impl fmt::Debug for JwtConfig {
             .field("require_exp", &self.require_exp)
             .field("access_ttl", &self.access_ttl)
             .field("refresh_ttl", &self.refresh_ttl)
+            .field("refresh_absolute", &self.refresh_absolute)
+            .field("users", &self.users.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -79,6 +83,8 @@ impl JwtConfig {
             refresh_ttl: 7 * 24 * 3600,
             permissions_in_tokens: false,
             refresh_retry: 10,
+            refresh_absolute: 30 * 24 * 3600,
+            users: None,
             cache_capacity: 10_000,
             cache_ttl: 300,
             #[cfg(feature = "oidc")]
@@ -204,6 +210,24 @@ impl JwtConfig {
     /// presenting it again is reuse and revokes its family, within the window too.
     pub fn refresh_retry_secs(mut self, secs: u64) -> Self {
         self.refresh_retry = secs;
+        self
+    }
+
+    /// How long a login's refresh family lives, however often it is refreshed (default 30
+    /// days). Past it, a refresh answers 401 and the user logs in again; refresh tokens never
+    /// expire later than it.
+    pub fn refresh_absolute_secs(mut self, secs: u64) -> Self {
+        self.refresh_absolute = secs;
+        self
+    }
+
+    /// Checks the user on every refresh, loaded fresh through `users` (the application's user
+    /// table, as [`crate::session::Sessions`] loads it): a user that no longer exists, is
+    /// inactive, or whose password hash changed since login ends the family with 401, and
+    /// the new pair carries the user's roles and flags as they are now. Without it a refresh
+    /// re-issues what the refresh token says, until `logout_all` or the absolute lifetime.
+    pub fn users<U: crate::session::SessionUsers>(mut self, users: U) -> Self {
+        self.users = Some(std::sync::Arc::new(users));
         self
     }
 
@@ -337,6 +361,8 @@ impl JwtConfig {
                 refresh_ttl: self.refresh_ttl,
                 permissions_in_tokens: self.permissions_in_tokens,
                 refresh_retry: self.refresh_retry,
+                refresh_absolute: self.refresh_absolute,
+                users: self.users,
                 roles: roles.cloned(),
                 revocation,
                 name: "jwt".into(),

@@ -23,6 +23,8 @@ pub const RESERVED_CLAIMS: &[&str] = &[
     "aud",
     "token_type",
     "fam",
+    "auth_time",
+    "ah",
     "username",
     "roles",
     "permissions",
@@ -43,7 +45,20 @@ pub struct TokenOptions {
     expires_in: Option<u64>,
     permissions: Option<bool>,
     family: Option<String>,
+    /// What a refresh carries over (see [`Renewal`]).
+    renewal: Option<Renewal>,
     extra: Map<String, Value>,
+}
+
+/// What a refresh token issued by a refresh carries over from the one presented.
+#[derive(Debug, Clone)]
+pub(crate) struct Renewal {
+    /// The `jti` the rotation recorded as the family's current token.
+    pub jti: String,
+    /// When the family's login was (seconds): its absolute lifetime runs from there.
+    pub auth_time: u64,
+    /// The binding to the user's password hash at login, if any (see [`binding`]).
+    pub binding: Option<String>,
 }
 
 impl TokenOptions {
@@ -77,6 +92,12 @@ impl TokenOptions {
     /// shares its refresh token's family, so that reuse detection revokes both at once).
     pub fn family(mut self, family: impl Into<String>) -> Self {
         self.family = Some(family.into());
+        self
+    }
+
+    /// A refresh token continuing a family (refresh rotation).
+    pub(crate) fn renewal(mut self, renewal: Renewal) -> Self {
+        self.renewal = Some(renewal);
         self
     }
 
@@ -123,6 +144,25 @@ pub struct TokenPair {
     pub refresh: IssuedToken,
 }
 
+/// A refresh token's `ah` claim: ties the family to the user's password hash at login, so that
+/// a refresh that loads the user can tell the password changed. A digest of the family id and
+/// the user's auth hash ([`crate::session::auth_hash`], itself a digest of the password hash),
+/// truncated to 128 bits: it differs between families and reveals nothing of the hash. `None`
+/// for a user without a password hash.
+pub(crate) fn binding(family: &str, auth_hash: &str) -> Option<String> {
+    use sha2::{Digest, Sha256};
+    if auth_hash.is_empty() {
+        return None;
+    }
+    let digest = Sha256::new()
+        .chain_update(b"auth-actix refresh binding\0")
+        .chain_update(family.as_bytes())
+        .chain_update(b"\0")
+        .chain_update(auth_hash.as_bytes())
+        .finalize();
+    Some(URL_SAFE_NO_PAD.encode(&digest[..16]))
+}
+
 /// A fresh random identifier: 128 bits, base64url.
 pub fn random_id() -> Result<String, IssueError> {
     let mut bytes = [0u8; 16];
@@ -132,6 +172,8 @@ pub fn random_id() -> Result<String, IssueError> {
 
 struct Identity<'a> {
     sub: &'a str,
+    /// The user's auth hash, when issuing for a user (login).
+    auth_hash: Option<String>,
     name: Option<&'a str>,
     roles: Vec<&'a str>,
     permissions: Vec<String>,
@@ -162,6 +204,7 @@ impl JwtBackend {
         self.issue_identity(
             Identity {
                 sub: &id,
+                auth_hash: opts.refresh.then(|| crate::session::auth_hash(user)),
                 name: name.as_deref(),
                 roles: roles.iter().map(|r| &**r).collect(),
                 permissions: perms.iter().map(|p| p.to_string()).collect(),
@@ -183,6 +226,7 @@ impl JwtBackend {
         self.issue_identity(
             Identity {
                 sub: ctx.user_id(),
+                auth_hash: None,
                 name: ctx.name(),
                 roles: ctx.roles().collect(),
                 permissions: ctx.permissions().iter().collect(),
@@ -223,12 +267,25 @@ impl JwtBackend {
         } else {
             self.s.access_ttl
         });
-        let exp = now.saturating_add(ttl);
-        let jti = random_id()?;
+        let mut exp = now.saturating_add(ttl);
         let family = match (opts.refresh, opts.family) {
             (true, None) => Some(random_id()?),
             (_, family) => family,
         };
+        let (jti, auth_time, binding) = match opts.renewal {
+            Some(r) => (r.jti, r.auth_time, r.binding),
+            None => {
+                let binding = match (&family, &who.auth_hash) {
+                    (Some(f), Some(h)) => binding(f, h),
+                    _ => None,
+                };
+                (random_id()?, now, binding)
+            }
+        };
+        if opts.refresh {
+            // No refresh token outlives its family's absolute lifetime.
+            exp = exp.min(auth_time.saturating_add(self.s.refresh_absolute));
+        }
 
         let mut claims = opts.extra;
         claims.insert("sub".into(), who.sub.into());
@@ -258,6 +315,12 @@ impl JwtBackend {
         claims.insert("token_type".into(), kind.as_claim().into());
         if let Some(f) = &family {
             claims.insert("fam".into(), f.clone().into());
+        }
+        if opts.refresh {
+            claims.insert("auth_time".into(), auth_time.into());
+            if let Some(b) = binding {
+                claims.insert("ah".into(), b.into());
+            }
         }
         if let Some(iss) = &self.s.issuer {
             claims.insert("iss".into(), iss.clone().into());

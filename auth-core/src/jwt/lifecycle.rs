@@ -1,16 +1,41 @@
 //! The life of a token after issuing: refresh rotation with reuse detection, logout, logout
 //! everywhere.
 
+use serde::Deserialize;
+use subtle::ConstantTimeEq;
+
 use super::backend::{JwtBackend, TokenKind};
-use super::issue::{TokenOptions, TokenPair};
+use super::issue::{random_id, Renewal, TokenOptions, TokenPair};
 use crate::context::AuthContext;
 use crate::error::{AuthError, IssueError, Reason};
-use crate::revocation::{RevocationStore, TokenRef};
+use crate::revocation::{RevocationStore, Rotate, Rotation, TokenRef};
+use crate::session::DynUsers;
 
 /// How long a refresh may still be under way after its token was marked used (its store call
 /// has a timeout of its own, 500 ms by default): a second presentation sooner is concurrent,
 /// and treated as reuse.
 pub const IN_FLIGHT_MS: u64 = 1_000;
+
+/// What a refresh token says of its family's login, beyond the claims every token has.
+#[derive(Deserialize, Default)]
+struct Login<'a> {
+    /// When the login was (seconds).
+    #[serde(default)]
+    auth_time: Option<u64>,
+    /// The binding to the password hash at login (see `issue::binding`).
+    #[serde(default, borrow)]
+    ah: Option<&'a str>,
+}
+
+impl<'a> Login<'a> {
+    /// Read from a verified refresh token's claims. A claim of another type counts as absent:
+    /// the token is this server's own, signed, so that can only be a token of an older version.
+    fn of(ctx: &'a AuthContext) -> Login<'a> {
+        ctx.raw_claims()
+            .and_then(|raw| serde_json::from_str(raw).ok())
+            .unwrap_or_default()
+    }
+}
 
 fn issue_failed(e: IssueError) -> AuthError {
     AuthError::Misconfigured(e.to_string().into())
@@ -32,18 +57,22 @@ impl JwtBackend {
 
     /// Exchanges a refresh token for a new access + refresh pair in the same family.
     ///
-    /// The presented token is consumed (its `jti` revoked). Presenting a token that was already
-    /// consumed is reuse, the sign of a stolen token: its whole family (every refresh token
-    /// descended from the same login, and their access tokens) is revoked at once and the
+    /// The store keeps one record per family: its current refresh token. A refresh presents
+    /// the current one and makes the new one current ([`RevocationStore::rotate`]), so what is
+    /// kept never grows with refreshes. Presenting any other token of the family is reuse, the
+    /// sign of a stolen token: the whole family (every refresh token descended from the same
+    /// login, and their access tokens) is revoked at once, in the same store step, and the
     /// answer is [`Reason::Revoked`].
     ///
-    /// A refresh marks its token spent before it issues the new pair, so that
-    /// presenting it again is reuse. A refresh that failed after its token was marked used (the
-    /// store timed out, but its write landed, and the client got 503) left the token used but
-    /// not final: the client's retry, at least [`IN_FLIGHT_MS`] and at most
-    /// [`super::JwtConfig::refresh_retry_secs`] (10 s) later, gets a new pair and nothing is
-    /// revoked. A second presentation within [`IN_FLIGHT_MS`] (a concurrent refresh) is
-    /// reuse: of concurrent refreshes with one token, at most one succeeds.
+    /// A refresh whose answer was lost (the store timed out after its rotation landed, and the
+    /// client got 503) can be retried with the same token at least [`IN_FLIGHT_MS`] and at most
+    /// [`super::JwtConfig::refresh_retry_secs`] (10 s) later: the retry gets a new pair and
+    /// nothing is revoked. A second presentation within [`IN_FLIGHT_MS`] (a concurrent
+    /// refresh) is reuse, and so is a presentation of a token whose refresh was answered.
+    ///
+    /// A family lives [`super::JwtConfig::refresh_absolute_secs`] after its login (30 days),
+    /// however often it is refreshed. With [`super::JwtConfig::users`], the user is loaded and
+    /// checked too: gone, inactive, or with another password than at login ends the family.
     pub async fn refresh(&self, refresh_token: &str) -> Result<TokenPair, AuthError> {
         let store = self.store()?;
         let ctx = self
@@ -55,65 +84,121 @@ impl JwtBackend {
         let (Some(jti), Some(family)) = (info.jti.as_deref(), info.family.as_deref()) else {
             return Err(AuthError::Unauthenticated(Reason::MissingClaim("fam")));
         };
+        let user = ctx.user_id();
+        let login = Login::of(&ctx);
+        // Tokens issued before `auth_time` existed count from their own issue time.
+        let auth_time = login.auth_time.or(info.iat).unwrap_or(0);
+        if crate::time::now() >= auth_time.saturating_add(self.s.refresh_absolute) {
+            return Err(AuthError::Unauthenticated(Reason::Other(
+                "the login is too old to be refreshed: log in again".into(),
+            )));
+        }
         let family_until = crate::time::now() + self.retention();
         let t = TokenRef {
             jti: None,
-            user_id: ctx.user_id(),
+            user_id: user,
             issued_at_ms: info.issued_at_ms,
             family: Some(family),
         };
         if store.is_revoked(t).await.map_err(AuthError::from)? {
             return Err(AuthError::Unauthenticated(Reason::Revoked));
         }
-        let exp = info.exp.unwrap_or(family_until);
-        let user = ctx.user_id();
-        match store
-            .consume(jti, user, exp)
+        let fresh = match &self.s.users {
+            Some(users) => Some(
+                self.check_user(&**users, &ctx, family, login.ah, family_until)
+                    .await?,
+            ),
+            None => None,
+        };
+        let next = random_id().map_err(issue_failed)?;
+        let rotation = store
+            .rotate(Rotate {
+                family,
+                user_id: user,
+                presented: jti,
+                next: &next,
+                now_ms: crate::time::now_ms(),
+                retry_from_ms: IN_FLIGHT_MS,
+                retry_until_ms: self.s.refresh_retry.saturating_mul(1000),
+                until: family_until,
+            })
             .await
-            .map_err(AuthError::from)?
-        {
-            None => {}
-            Some(used_ms) if used_ms != 0 && self.is_retry(used_ms) => {
+            .map_err(AuthError::from)?;
+        match rotation {
+            Rotation::Rotated => {}
+            Rotation::Retried => {
                 tracing::info!(
                     user,
                     "refresh retried after a failed answer: answered again"
                 );
             }
-            Some(_) => {
+            Rotation::Reused => {
                 tracing::warn!(
                     user,
                     "refresh token reuse detected: the token family is revoked"
                 );
-                store
-                    .revoke_family(family, user, family_until)
-                    .await
-                    .map_err(AuthError::from)?;
                 return Err(AuthError::Unauthenticated(Reason::Revoked));
             }
         }
-        // From now on this token is spent for good. If this write fails the client gets 503,
-        // and its retry finds the token used, not spent. Marked before the new pair is issued:
-        // a store that folds this revocation into a "logged out before now" stamp (the
-        // in-memory store, for a user with too many entries) must not cover the new pair.
-        store
-            .revoke_token(jti, user, exp)
-            .await
-            .map_err(AuthError::from)?;
+        // From here on the presented token is spent for good: if this write fails the client
+        // gets 503, and its retry finds the token rotated, not spent.
+        store.settle(family, &next).await.map_err(AuthError::from)?;
+        let who = fresh.as_ref().unwrap_or(&ctx);
+        let renewal = Renewal {
+            jti: next,
+            auth_time,
+            binding: login.ah.map(str::to_owned),
+        };
         Ok(TokenPair {
             access: self
-                .issue_for_context(&ctx, TokenOptions::access().family(family))
+                .issue_for_context(who, TokenOptions::access().family(family))
                 .map_err(issue_failed)?,
             refresh: self
-                .issue_for_context(&ctx, TokenOptions::refresh().family(family))
+                .issue_for_context(who, TokenOptions::refresh().family(family).renewal(renewal))
                 .map_err(issue_failed)?,
         })
     }
 
-    /// Whether a refresh token first used at `used_ms` (and never answered) is being retried:
-    /// the first attempt is over, and the retry window is not.
-    fn is_retry(&self, used_ms: u64) -> bool {
-        let since = crate::time::now_ms().saturating_sub(used_ms);
-        since >= IN_FLIGHT_MS && since < self.s.refresh_retry.saturating_mul(1000)
+    /// The user of a refresh, loaded now: still there, active, with the password of the login
+    /// (the token's binding). Otherwise the family is revoked and the refresh refused.
+    async fn check_user(
+        &self,
+        users: &dyn DynUsers,
+        ctx: &AuthContext,
+        family: &str,
+        binding: Option<&str>,
+        family_until: u64,
+    ) -> Result<AuthContext, AuthError> {
+        let loaded = users
+            .load_dyn(ctx.user_id(), self.s.roles.as_ref())
+            .await
+            .map_err(|e| AuthError::Unavailable(e.to_string().into()))?;
+        let why = match loaded {
+            None => "the user no longer exists: log in again",
+            Some(u) if !u.active => "the account is inactive",
+            Some(u) => {
+                let now = super::issue::binding(family, &u.hash);
+                let same = match (now.as_deref(), binding) {
+                    (None, None) => true,
+                    (Some(a), Some(b)) => bool::from(a.as_bytes().ct_eq(b.as_bytes())),
+                    _ => false,
+                };
+                if same {
+                    return Ok(u.ctx);
+                }
+                "the password changed since login: log in again"
+            }
+        };
+        self.store()?
+            .revoke_family(family, ctx.user_id(), family_until)
+            .await
+            .map_err(AuthError::from)?;
+        tracing::info!(
+            user = ctx.user_id(),
+            reason = why,
+            "refresh refused: family ended"
+        );
+        Err(AuthError::Unauthenticated(Reason::Other(why.into())))
     }
 
     /// Logs out: revokes the access token of `access` (if it has a `jti`) and, when given, the

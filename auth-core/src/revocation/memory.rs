@@ -1,11 +1,13 @@
 //! [`InMemoryRevocation`]: the default store, for one process.
 
-use std::collections::HashMap;
+mod state;
+
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::RwLock;
 
-use super::{RevocationStore, StoreError, StoreFuture, TokenRef};
+use super::{RevocationStore, Rotate, Rotation, StoreError, StoreFuture, TokenRef};
+use state::State;
 
 /// The in-memory store: the default, for one process.
 ///
@@ -13,14 +15,20 @@ use super::{RevocationStore, StoreError, StoreFuture, TokenRef};
 /// store is full of unexpired entries a new revocation is refused with a [`StoreError`] (the
 /// logout fails loudly) rather than dropping an older revocation silently.
 ///
-/// One account cannot fill it: past [`InMemoryRevocation::DEFAULT_PER_USER`] live entries of
-/// one user (a script refreshing and logging out in a loop), that user's further revocations
-/// become one "logged out everywhere" stamp instead of new entries. The stamp refuses every token
-/// of the user issued before it, a superset of what the entries would have refused; tokens
-/// issued after it (the refresh that caused it included) stay valid.
+/// What it keeps grows with what users have, not with what they did: a revoked token until it
+/// expires, one record per refresh family (its current refresh token, replaced by every
+/// refresh), and one "logged out everywhere" stamp per user who used it.
 ///
-/// Memory: about 200 bytes an entry (193 measured in `tests/tests/memory.rs`, each entry of
-/// another user), so the default capacity of 1,000,000 entries is about 200 MB at most.
+/// One account cannot fill it: past [`InMemoryRevocation::DEFAULT_PER_USER`] live entries of
+/// one user (a script logging in and out in a loop; refreshing never adds entries), that
+/// user's entries are folded into one "logged out everywhere" stamp. The stamp refuses every
+/// token of the user issued before it, a superset of what the entries refused; the entries are
+/// freed and counting starts again, so there is at most one stamp per bound's worth of
+/// revocations. Tokens issued after it stay valid, and a family refreshed at that moment keeps
+/// its record, so reuse detection never lapses.
+///
+/// Memory: about 200 bytes an entry (measured in `tests/tests/memory.rs`), so the default
+/// capacity of 1,000,000 entries is about 200 MB at most.
 ///
 /// Revocations are not shared between processes: use the Redis or SQL store for several
 /// instances.
@@ -30,97 +38,6 @@ pub struct InMemoryRevocation {
     len: AtomicUsize,
     capacity: usize,
     per_user: usize,
-}
-
-/// A revoked token or family.
-struct Entry {
-    /// Kept until then (seconds).
-    until: u64,
-    /// When a refresh token was consumed (milliseconds); 0 once spent or revoked.
-    used_at: u64,
-    /// Whose it is (`None` in the Redis store's mirror, which Redis bounds).
-    user: Option<Arc<str>>,
-}
-
-#[derive(Default)]
-struct State {
-    tokens: HashMap<Box<str>, Entry>,
-    families: HashMap<Box<str>, Entry>,
-    /// user id -> (not before, in milliseconds; keep until, in seconds)
-    stamps: HashMap<Box<str>, (u64, u64)>,
-    /// user id -> live entries of `tokens` and `families`
-    counts: HashMap<Arc<str>, usize>,
-    last_prune: u64,
-}
-
-/// What happened to a revocation of a user's.
-enum Recorded {
-    /// Kept as an entry.
-    Entry,
-    /// The user has too many entries: folded into the user's stamp.
-    Stamp,
-}
-
-impl State {
-    fn len(&self) -> usize {
-        self.tokens.len() + self.families.len() + self.stamps.len()
-    }
-
-    fn prune(&mut self, now: u64) {
-        let counts = &mut self.counts;
-        let mut live = |e: &Entry| {
-            let live = e.until >= now;
-            if let (false, Some(user)) = (live, &e.user) {
-                if let Some(n) = counts.get_mut(user) {
-                    *n = n.saturating_sub(1);
-                }
-            }
-            live
-        };
-        self.tokens.retain(|_, e| live(e));
-        self.families.retain(|_, e| live(e));
-        self.counts.retain(|_, n| *n > 0);
-        self.stamps.retain(|_, (_, until)| *until >= now);
-        self.last_prune = now;
-    }
-
-    /// Stamps `user`: tokens issued before `before_ms` are refused until `until`.
-    fn stamp(&mut self, user: &str, before_ms: u64, until: u64) {
-        let e = self.stamps.entry(user.into()).or_insert((before_ms, until));
-        e.0 = e.0.max(before_ms);
-        e.1 = e.1.max(until);
-    }
-
-    /// The entry for a revocation of `user`'s, or the user's stamp when the user has `per_user`
-    /// entries already.
-    fn record(&mut self, user: Option<&str>, until: u64, per_user: usize) -> (Recorded, Entry) {
-        let user = user.map(|u| match self.counts.get_key_value(u) {
-            Some((shared, _)) => shared.clone(),
-            None => Arc::from(u),
-        });
-        if let Some(u) = &user {
-            let n = self.counts.entry(u.clone()).or_insert(0);
-            if *n >= per_user {
-                let now_ms = crate::time::now_ms();
-                self.stamp(u, now_ms, until);
-                let e = Entry {
-                    until,
-                    used_at: 0,
-                    user: None,
-                };
-                return (Recorded::Stamp, e);
-            }
-            *n += 1;
-        }
-        (
-            Recorded::Entry,
-            Entry {
-                until,
-                used_at: 0,
-                user,
-            },
-        )
-    }
 }
 
 impl Default for InMemoryRevocation {
@@ -143,8 +60,8 @@ impl InMemoryRevocation {
     /// Default capacity: 1,000,000 entries (about 200 MB at most).
     pub const DEFAULT_CAPACITY: usize = 1_000_000;
 
-    /// Default bound on one user's live entries: 1,000 (a week of refreshes every 15 minutes on
-    /// one device is 672).
+    /// Default bound on one user's live entries: 1,000 (revoked tokens and refresh families;
+    /// refreshing replaces a family's record and adds nothing).
     pub const DEFAULT_PER_USER: usize = 1_000;
 
     /// A store with the default capacity.
@@ -162,8 +79,8 @@ impl InMemoryRevocation {
         }
     }
 
-    /// Past `entries` live entries of one user, that user's revocations become a "logged out
-    /// everywhere" stamp (default [`InMemoryRevocation::DEFAULT_PER_USER`]).
+    /// Past `entries` live entries of one user, that user's entries are folded into a "logged
+    /// out everywhere" stamp (default [`InMemoryRevocation::DEFAULT_PER_USER`]).
     pub fn max_entries_per_user(mut self, entries: usize) -> Self {
         self.per_user = entries.max(1);
         self
@@ -219,17 +136,7 @@ impl InMemoryRevocation {
         user: Option<&str>,
         until: u64,
     ) -> Result<(), StoreError> {
-        self.write(|st, _, per_user| {
-            if let Some(e) = st.tokens.get_mut(jti) {
-                // A consumed refresh token that is revoked is no longer "recently used".
-                e.until = e.until.max(until);
-                e.used_at = 0;
-                return;
-            }
-            if let (Recorded::Entry, e) = st.record(user, until, per_user) {
-                st.tokens.insert(jti.into(), e);
-            }
-        })
+        self.write(|st, _, per_user| st.revoke_token(jti, user, until, per_user))
     }
 
     /// Records a revoked family (of `user`, when known).
@@ -239,15 +146,18 @@ impl InMemoryRevocation {
         user: Option<&str>,
         until: u64,
     ) -> Result<(), StoreError> {
-        self.write(|st, _, per_user| {
-            if let Some(e) = st.families.get_mut(family) {
-                e.until = e.until.max(until);
-                return;
-            }
-            if let (Recorded::Entry, e) = st.record(user, until, per_user) {
-                st.families.insert(family.into(), e);
-            }
-        })
+        self.write(|st, _, per_user| st.revoke_family(family, user, until, per_user))
+    }
+
+    /// Records a family's current refresh token, as the Redis store rotated it.
+    #[cfg(feature = "redis")]
+    pub(crate) fn insert_current(
+        &self,
+        family: &str,
+        current: &str,
+        until: u64,
+    ) -> Result<(), StoreError> {
+        self.write(|st, _, _| st.set_current(family, current, until))
     }
 
     /// Records a per-user "not before" stamp (the larger stamp wins).
@@ -260,18 +170,42 @@ impl InMemoryRevocation {
         self.write(|st, _, _| st.stamp(user_id, before_ms, until))
     }
 
-    /// Marks a refresh token used: `None` the first time, else when it was (0: revoked).
-    fn consume_now(&self, jti: &str, user: &str, until: u64) -> Result<Option<u64>, StoreError> {
-        self.write(|st, now, per_user| {
-            if let Some(e) = st.tokens.get(jti).filter(|e| e.until >= now) {
-                return Some(e.used_at);
-            }
-            if let (Recorded::Entry, mut e) = st.record(Some(user), until, per_user) {
-                e.used_at = crate::time::now_ms();
-                st.tokens.insert(jti.into(), e);
-            }
-            None
-        })
+    /// Every unexpired fact the store holds: what the Redis store writes back into a Redis that
+    /// lost its data.
+    #[cfg(feature = "redis")]
+    pub(crate) fn facts(&self) -> Vec<Fact> {
+        let now = crate::time::now();
+        let Ok(st) = self.state.read() else {
+            return Vec::new();
+        };
+        let tokens = st
+            .tokens
+            .iter()
+            .filter(|(_, e)| e.until >= now)
+            .map(|(jti, e)| Fact::Token {
+                jti: jti.to_string(),
+                until: e.until,
+            });
+        let families = st
+            .families
+            .iter()
+            .filter(|(_, f)| f.until >= now)
+            .map(|(family, f)| Fact::Family {
+                family: family.to_string(),
+                revoked: f.revoked,
+                current: f.current.to_string(),
+                until: f.until,
+            });
+        let stamps = st
+            .stamps
+            .iter()
+            .filter(|(_, (_, until))| *until >= now)
+            .map(|(user, (before_ms, until))| Fact::Stamp {
+                user: user.to_string(),
+                before_ms: *before_ms,
+                until: *until,
+            });
+        tokens.chain(families).chain(stamps).collect()
     }
 
     /// The check behind [`RevocationStore::is_revoked`]; nothing to look up in an empty store.
@@ -284,11 +218,16 @@ impl InMemoryRevocation {
             .state
             .read()
             .map_err(|_| StoreError::new("memory", "lock poisoned"))?;
-        let live = |e: Option<&Entry>| e.is_some_and(|e| e.until >= now);
-        if t.jti.is_some_and(|j| live(st.tokens.get(j))) {
+        if t.jti
+            .and_then(|j| st.tokens.get(j))
+            .is_some_and(|e| e.until >= now)
+        {
             return Ok(true);
         }
-        if t.family.is_some_and(|f| live(st.families.get(f))) {
+        if t.family
+            .and_then(|f| st.families.get(f))
+            .is_some_and(|f| f.revoked && f.until >= now)
+        {
             return Ok(true);
         }
         if let Some((before_ms, until)) = st.stamps.get(t.user_id) {
@@ -298,6 +237,27 @@ impl InMemoryRevocation {
         }
         Ok(false)
     }
+}
+
+/// One unexpired fact of a store (see `InMemoryRevocation::facts`).
+#[cfg(feature = "redis")]
+#[derive(Debug)]
+pub(crate) enum Fact {
+    /// A revoked token.
+    Token { jti: String, until: u64 },
+    /// A family: revoked, or its current refresh token.
+    Family {
+        family: String,
+        revoked: bool,
+        current: String,
+        until: u64,
+    },
+    /// A user's "not before" stamp.
+    Stamp {
+        user: String,
+        before_ms: u64,
+        until: u64,
+    },
 }
 
 impl RevocationStore for InMemoryRevocation {
@@ -318,13 +278,12 @@ impl RevocationStore for InMemoryRevocation {
         StoreFuture::ready(self.insert_token(jti, Some(user_id), expires_at))
     }
 
-    fn consume<'a>(
-        &'a self,
-        jti: &'a str,
-        user_id: &'a str,
-        expires_at: u64,
-    ) -> StoreFuture<'a, Option<u64>> {
-        StoreFuture::ready(self.consume_now(jti, user_id, expires_at))
+    fn rotate<'a>(&'a self, r: Rotate<'a>) -> StoreFuture<'a, Rotation> {
+        StoreFuture::ready(self.write(|st, now, per_user| st.rotate(&r, now, per_user)))
+    }
+
+    fn settle<'a>(&'a self, family: &'a str, current: &'a str) -> StoreFuture<'a, ()> {
+        StoreFuture::ready(self.write(|st, _, _| st.settle(family, current)))
     }
 
     fn revoke_family<'a>(

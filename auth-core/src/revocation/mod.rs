@@ -62,6 +62,62 @@ pub struct TokenRef<'a> {
     pub family: Option<&'a str>,
 }
 
+/// One refresh, as [`RevocationStore::rotate`] records it.
+#[derive(Debug, Clone, Copy)]
+pub struct Rotate<'a> {
+    /// The refresh family (`fam`).
+    pub family: &'a str,
+    /// The user (`sub`).
+    pub user_id: &'a str,
+    /// The `jti` of the refresh token presented.
+    pub presented: &'a str,
+    /// The `jti` of the refresh token this refresh will issue.
+    pub next: &'a str,
+    /// Now, in milliseconds since the epoch.
+    pub now_ms: u64,
+    /// The family's previous refresh token presented again at least `retry_from_ms` and less
+    /// than `retry_until_ms` after its rotation is a client retrying a refresh whose answer it
+    /// never got ([`Rotation::Retried`]); sooner it is a concurrent presentation, later it is
+    /// reuse.
+    pub retry_from_ms: u64,
+    /// See [`Rotate::retry_from_ms`].
+    pub retry_until_ms: u64,
+    /// Keep the family's record until then (seconds): the expiry of the last token it issues.
+    pub until: u64,
+}
+
+/// What a presented refresh token was, as [`RevocationStore::rotate`] found it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rotation {
+    /// The family's current refresh token (or the family had no record yet: its first
+    /// refresh). The new one is current now.
+    Rotated,
+    /// The refresh token rotated away last, presented again within the retry window. The new
+    /// one is current now; the one the lost answer carried is not.
+    Retried,
+    /// Anything else: an older refresh token of the family, a concurrent presentation, or a
+    /// family already revoked. The store has revoked the family.
+    Reused,
+}
+
+impl Rotation {
+    /// What a family's record (`current`, `previous`, rotated at `rotated_ms`) makes of `r`;
+    /// the in-memory and SQL stores decide with it, the Redis store's script says the same.
+    pub(crate) fn judge(r: &Rotate<'_>, current: &str, previous: &str, rotated_ms: u64) -> Self {
+        // An empty id is a record that holds none (revoked before any refresh, or settled).
+        if !current.is_empty() && current == r.presented {
+            return Rotation::Rotated;
+        }
+        let since = r.now_ms.saturating_sub(rotated_ms);
+        let retry = since >= r.retry_from_ms && since < r.retry_until_ms;
+        if !previous.is_empty() && previous == r.presented && retry {
+            Rotation::Retried
+        } else {
+            Rotation::Reused
+        }
+    }
+}
+
 /// A store could not answer (unreachable, timed out, full). Requests then fail closed with 503.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("revocation store {store} unavailable: {message}")]
@@ -151,17 +207,21 @@ pub trait RevocationStore: Send + Sync + 'static {
         expires_at: u64,
     ) -> StoreFuture<'a, ()>;
 
-    /// Marks a refresh token of `user_id` as used now, atomically: `None` the first time;
-    /// `Some(t)` when it was used before, at `t` (milliseconds since the epoch) and not yet
-    /// spent, or `Some(0)` when it is spent or revoked ([`RevocationStore::revoke_token`]).
-    /// Refresh rotation relies on this to detect reuse even when two requests race with the
-    /// same token, and to recognise the retry of a refresh that failed before it was answered.
-    fn consume<'a>(
-        &'a self,
-        jti: &'a str,
-        user_id: &'a str,
-        expires_at: u64,
-    ) -> StoreFuture<'a, Option<u64>>;
+    /// Moves `user_id`'s refresh family `r.family` from the presented refresh token to the one
+    /// about to be issued, atomically, and says what the presentation was (see [`Rotation`]).
+    ///
+    /// A store keeps one record per family (its current refresh token, the one before it and
+    /// when it rotated), replaced by every refresh: what it keeps grows with the families a user
+    /// has, never with how often they refresh. On [`Rotation::Reused`] the store has revoked the
+    /// family itself, in the same step, so reuse is detected even when two refreshes race with
+    /// one token.
+    fn rotate<'a>(&'a self, r: Rotate<'a>) -> StoreFuture<'a, Rotation>;
+
+    /// The refresh that made `current` the current token of `family` is about to be answered:
+    /// the token before it is spent, and presenting it again is reuse, within the retry window
+    /// too. (A refresh that fails before this, its client answered 503, leaves that token
+    /// retryable.) Does nothing when `current` is no longer current.
+    fn settle<'a>(&'a self, family: &'a str, current: &'a str) -> StoreFuture<'a, ()>;
 
     /// Revokes every token of `user_id`'s refresh family `family` until `expires_at`.
     fn revoke_family<'a>(

@@ -1,7 +1,9 @@
 //! [`SqlRevocation`]: revocations in a SQL table through sqlx: SQLite (feature `sqlite`, an
 //! embedded file or memory) or PostgreSQL (feature `postgres`).
 //!
-//! The table `auth_revocations` is created if missing. Each row carries the time after which it
+//! The tables `auth_revocations` (revoked tokens and families, "logged out everywhere" stamps)
+//! and `auth_refresh_families` (each refresh family's current refresh token, one row a family,
+//! replaced by every refresh) are created if missing. Each row carries the time after which it
 //! can be forgotten; expired rows are purged at most once a minute, on writes. A check is one
 //! indexed query, bounded by the configured timeout: a database that cannot answer makes the
 //! request fail closed (503).
@@ -13,7 +15,9 @@ use std::time::Duration;
 use sqlx::any::{AnyPoolOptions, AnyQueryResult};
 use sqlx::AnyPool;
 
-use super::{RevocationStore, StoreError, StoreFuture, TokenRef, DEFAULT_TIMEOUT};
+use super::{
+    RevocationStore, Rotate, Rotation, StoreError, StoreFuture, TokenRef, DEFAULT_TIMEOUT,
+};
 
 const NAME: &str = "sql";
 
@@ -65,6 +69,15 @@ const CREATE: &str = "CREATE TABLE IF NOT EXISTS auth_revocations (
 )";
 const INDEX: &str =
     "CREATE INDEX IF NOT EXISTS auth_revocations_expires ON auth_revocations (expires_at)";
+/// One row a refresh family: its current refresh token (`cur`), the one before (`prev`, empty
+/// once the refresh that replaced it was answered) and when it was replaced (ms).
+const CREATE_FAMILIES: &str = "CREATE TABLE IF NOT EXISTS auth_refresh_families (
+    family TEXT PRIMARY KEY,
+    cur TEXT NOT NULL,
+    prev TEXT NOT NULL,
+    rotated_ms BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+)";
 /// The key of the PostgreSQL advisory lock taken while the table is created (any constant
 /// unlikely to be used by the application: "authrevo" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6175_7468_7265_766f;
@@ -145,7 +158,8 @@ impl SqlRevocation {
         if self.dialect == Dialect::Postgres {
             let exists: bool = sqlx::query_scalar(
                 "SELECT to_regclass('auth_revocations') IS NOT NULL
-                    AND to_regclass('auth_revocations_expires') IS NOT NULL",
+                    AND to_regclass('auth_revocations_expires') IS NOT NULL
+                    AND to_regclass('auth_refresh_families') IS NOT NULL",
             )
             .fetch_one(&self.pool)
             .await
@@ -165,6 +179,10 @@ impl SqlRevocation {
         }
         sqlx::query(CREATE).execute(&mut *tx).await.map_err(err)?;
         sqlx::query(INDEX).execute(&mut *tx).await.map_err(err)?;
+        sqlx::query(CREATE_FAMILIES)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
         tx.commit().await.map_err(err)?;
         self.migrated.store(true, Ordering::Release);
         Ok(())
@@ -206,16 +224,39 @@ impl SqlRevocation {
     ) -> Result<AnyQueryResult, StoreError> {
         self.bounded(async {
             self.purge_if_due().await?;
-            sqlx::query(self.upsert())
-                .bind(kind)
-                .bind(id)
-                .bind(not_before as i64)
-                .bind(expires_at as i64)
-                .execute(&self.pool)
-                .await
-                .map_err(err)
+            self.upsert_row(kind, id, not_before, expires_at).await
         })
         .await
+    }
+
+    async fn upsert_row(
+        &self,
+        kind: &str,
+        id: &str,
+        not_before: u64,
+        expires_at: u64,
+    ) -> Result<AnyQueryResult, StoreError> {
+        sqlx::query(self.upsert())
+            .bind(kind)
+            .bind(id)
+            .bind(not_before as i64)
+            .bind(expires_at as i64)
+            .execute(&self.pool)
+            .await
+            .map_err(err)
+    }
+
+    /// Whether `family` is revoked (a logout, or reuse found by another instance).
+    async fn family_revoked(&self, family: &str) -> Result<bool, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM auth_revocations WHERE kind = 'f' AND id = $1 AND expires_at >= $2",
+        )
+        .bind(family)
+        .bind(crate::time::now() as i64)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(n > 0)
     }
 
     async fn purge_if_due(&self) -> Result<(), StoreError> {
@@ -226,24 +267,27 @@ impl SqlRevocation {
             return Ok(());
         }
         self.last_purge.store(now, Ordering::Relaxed);
-        sqlx::query("DELETE FROM auth_revocations WHERE expires_at < $1")
-            .bind(now as i64)
-            .execute(&self.pool)
-            .await
-            .map_err(err)?;
-        Ok(())
+        self.delete_expired(now).await.map(drop)
+    }
+
+    async fn delete_expired(&self, now: u64) -> Result<u64, StoreError> {
+        let mut n = 0;
+        for table in ["auth_revocations", "auth_refresh_families"] {
+            n += sqlx::query(&format!("DELETE FROM {table} WHERE expires_at < $1"))
+                .bind(now as i64)
+                .execute(&self.pool)
+                .await
+                .map_err(err)?
+                .rows_affected();
+        }
+        Ok(n)
     }
 
     /// Deletes expired rows now; returns how many.
     pub async fn purge(&self) -> Result<u64, StoreError> {
         self.bounded(async {
             self.ensure_table().await?;
-            let r = sqlx::query("DELETE FROM auth_revocations WHERE expires_at < $1")
-                .bind(crate::time::now() as i64)
-                .execute(&self.pool)
-                .await
-                .map_err(err)?;
-            Ok(r.rows_affected())
+            self.delete_expired(crate::time::now()).await
         })
         .await
     }
@@ -293,37 +337,79 @@ impl RevocationStore for SqlRevocation {
         StoreFuture::boxed(async move { self.write("t", jti, 0, expires_at).await.map(|_| ()) })
     }
 
-    fn consume<'a>(
-        &'a self,
-        jti: &'a str,
-        _user_id: &'a str,
-        expires_at: u64,
-    ) -> StoreFuture<'a, Option<u64>> {
-        // The time of use (ms) goes in `not_before` (0 once spent or revoked).
+    fn rotate<'a>(&'a self, r: Rotate<'a>) -> StoreFuture<'a, Rotation> {
         StoreFuture::boxed(self.bounded(async move {
             self.purge_if_due().await?;
-            let now = crate::time::now_ms();
-            let r = sqlx::query(
-                "INSERT INTO auth_revocations (kind, id, not_before, expires_at) VALUES ('t', $1, $2, $3)
-                 ON CONFLICT (kind, id) DO NOTHING",
+            let until = r.until as i64;
+            // Each step is one conditional statement: of two refreshes racing with one token,
+            // exactly one finds it current.
+            let first = sqlx::query(
+                "INSERT INTO auth_refresh_families (family, cur, prev, rotated_ms, expires_at)
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (family) DO NOTHING",
             )
-            .bind(jti)
-            .bind(now as i64)
-            .bind(expires_at as i64)
+            .bind(r.family)
+            .bind(r.next)
+            .bind(r.presented)
+            .bind(r.now_ms as i64)
+            .bind(until)
             .execute(&self.pool)
             .await
             .map_err(err)?;
-            if r.rows_affected() == 1 {
-                return Ok(None);
+            if first.rows_affected() == 1 && !self.family_revoked(r.family).await? {
+                return Ok(Rotation::Rotated);
             }
-            let used: i64 = sqlx::query_scalar(
-                "SELECT not_before FROM auth_revocations WHERE kind = 't' AND id = $1",
+            let rotated = sqlx::query(
+                "UPDATE auth_refresh_families SET prev = cur, cur = $2, rotated_ms = $3, expires_at = $4
+                 WHERE family = $1 AND cur = $5 AND cur <> ''",
             )
-            .bind(jti)
-            .fetch_one(&self.pool)
+            .bind(r.family)
+            .bind(r.next)
+            .bind(r.now_ms as i64)
+            .bind(until)
+            .bind(r.presented)
+            .execute(&self.pool)
             .await
             .map_err(err)?;
-            Ok(Some(u64::try_from(used).unwrap_or(0)))
+            let mut verdict = Rotation::Reused;
+            if rotated.rows_affected() == 1 {
+                verdict = Rotation::Rotated;
+            } else {
+                let retried = sqlx::query(
+                    "UPDATE auth_refresh_families SET cur = $2, expires_at = $3
+                     WHERE family = $1 AND prev = $4 AND prev <> ''
+                       AND $5 - rotated_ms >= $6 AND $5 - rotated_ms < $7",
+                )
+                .bind(r.family)
+                .bind(r.next)
+                .bind(until)
+                .bind(r.presented)
+                .bind(r.now_ms as i64)
+                .bind(r.retry_from_ms as i64)
+                .bind(r.retry_until_ms as i64)
+                .execute(&self.pool)
+                .await
+                .map_err(err)?;
+                if retried.rows_affected() == 1 {
+                    verdict = Rotation::Retried;
+                }
+            }
+            if verdict != Rotation::Reused && !self.family_revoked(r.family).await? {
+                return Ok(verdict);
+            }
+            self.upsert_row("f", r.family, 0, r.until).await?;
+            Ok(Rotation::Reused)
+        }))
+    }
+
+    fn settle<'a>(&'a self, family: &'a str, current: &'a str) -> StoreFuture<'a, ()> {
+        StoreFuture::boxed(self.bounded(async move {
+            sqlx::query("UPDATE auth_refresh_families SET prev = '' WHERE family = $1 AND cur = $2")
+                .bind(family)
+                .bind(current)
+                .execute(&self.pool)
+                .await
+                .map_err(err)
+                .map(drop)
         }))
     }
 

@@ -1,4 +1,5 @@
 use super::*;
+use crate::revocation::{Rotate, Rotation};
 
 fn t<'a>(
     jti: Option<&'a str>,
@@ -32,13 +33,14 @@ async fn revoke_and_check() {
         .await
         .unwrap());
     assert_eq!(
-        s.consume("r1", "u", now + 60).await.unwrap(),
-        None,
-        "first use"
+        s.rotate(step("f0", "r1", "r2", now + 60)).await.unwrap(),
+        Rotation::Rotated,
+        "first refresh"
     );
-    assert!(
-        s.consume("r1", "u", now + 60).await.unwrap().is_some(),
-        "second use is reuse"
+    assert_eq!(
+        s.rotate(step("f0", "r1", "r3", now + 60)).await.unwrap(),
+        Rotation::Reused,
+        "the same token again at once is reuse"
     );
     s.revoke_family("f1", "u", now + 60).await.unwrap();
     assert!(s
@@ -127,19 +129,126 @@ async fn one_user_cannot_fill_the_store() {
         .unwrap());
 }
 
+/// A refresh of `family` presenting `presented`, issuing `next`, now; retries from 1 s to 10 s.
+fn step<'a>(family: &'a str, presented: &'a str, next: &'a str, until: u64) -> Rotate<'a> {
+    Rotate {
+        family,
+        user_id: "u",
+        presented,
+        next,
+        now_ms: crate::time::now_ms(),
+        retry_from_ms: 1_000,
+        retry_until_ms: 10_000,
+        until,
+    }
+}
+
 #[tokio::test]
-async fn consume_tells_when_a_token_was_used() {
+async fn a_family_keeps_one_record_whatever_the_number_of_refreshes() {
+    let s = InMemoryRevocation::new().max_entries_per_user(10);
+    let until = crate::time::now() + 60;
+    let mut current = "r0".to_owned();
+    for i in 1..=5_000 {
+        let next = format!("r{i}");
+        let answer = s.rotate(step("fam", &current, &next, until)).await.unwrap();
+        assert_eq!(answer, Rotation::Rotated, "refresh {i}");
+        s.settle("fam", &next).await.unwrap();
+        current = next;
+    }
+    assert_eq!(s.len(), 1, "one record, no stamp");
+    // Any older token of the family is reuse: the family is revoked, the current token too.
+    assert_eq!(
+        s.rotate(step("fam", "r17", "x", until)).await.unwrap(),
+        Rotation::Reused
+    );
+    assert!(s
+        .is_revoked(t(Some("a"), "u", Some(0), Some("fam")))
+        .await
+        .unwrap());
+    assert_eq!(
+        s.rotate(step("fam", &current, "y", until)).await.unwrap(),
+        Rotation::Reused,
+        "a revoked family rotates no more"
+    );
+}
+
+#[tokio::test]
+async fn the_previous_token_is_a_retry_only_unanswered_and_inside_the_window() {
     let s = InMemoryRevocation::new();
     let until = crate::time::now() + 60;
-    assert_eq!(s.consume("r", "u", until).await.unwrap(), None);
-    let used = s.consume("r", "u", until).await.unwrap().unwrap();
-    let now_ms = crate::time::now_ms();
-    assert!(used + 2_000 >= now_ms && used <= now_ms, "used now: {used}");
-    s.revoke_token("a", "u", until).await.unwrap();
+    let at = |ms: u64| Rotate {
+        now_ms: 1_000_000 + ms,
+        ..step("", "", "", until)
+    };
+    let first = Rotate {
+        family: "f",
+        presented: "a",
+        next: "b",
+        ..at(0)
+    };
+    assert_eq!(s.rotate(first).await.unwrap(), Rotation::Rotated);
+    // 1.5 s later the same token again (its answer was lost): a retry, issuing "c".
+    let retry = Rotate {
+        family: "f",
+        presented: "a",
+        next: "c",
+        ..at(1_500)
+    };
+    assert_eq!(s.rotate(retry).await.unwrap(), Rotation::Retried);
+    // "b", the token of the lost answer, is no longer current: presenting it is reuse.
+    let lost = Rotate {
+        family: "f",
+        presented: "b",
+        next: "d",
+        ..at(2_000)
+    };
+    assert_eq!(s.rotate(lost).await.unwrap(), Rotation::Reused);
+
+    // Within the in-flight second, and once answered (settled), the previous token is reuse.
+    for (family, settle, ms) in [("g", false, 500), ("h", true, 2_000), ("i", false, 10_000)] {
+        let first = Rotate {
+            family,
+            presented: "a",
+            next: "b",
+            ..at(0)
+        };
+        assert_eq!(s.rotate(first).await.unwrap(), Rotation::Rotated);
+        if settle {
+            s.settle(family, "b").await.unwrap();
+        }
+        let again = Rotate {
+            family,
+            presented: "a",
+            next: "c",
+            ..at(ms)
+        };
+        assert_eq!(s.rotate(again).await.unwrap(), Rotation::Reused, "{family}");
+    }
+}
+
+/// A fold while a family is refreshed for the first time keeps that family's record: the
+/// stamp covers the tokens before it, the record detects their reuse.
+#[tokio::test]
+async fn a_fold_keeps_the_record_of_the_family_being_refreshed() {
+    let s = InMemoryRevocation::new().max_entries_per_user(3);
+    let until = crate::time::now() + 60;
+    for i in 0..3 {
+        s.revoke_token(&format!("j{i}"), "u", until).await.unwrap();
+    }
+    assert_eq!(s.len(), 3);
     assert_eq!(
-        s.consume("a", "u", until).await.unwrap(),
-        Some(0),
-        "revoked, not used"
+        s.rotate(step("fam", "r0", "r1", until)).await.unwrap(),
+        Rotation::Rotated
+    );
+    assert_eq!(
+        s.len(),
+        2,
+        "the three entries folded into a stamp, and the record"
+    );
+    assert_eq!(
+        s.rotate(step("fam", "r0", "r2", until)).await.unwrap(),
+        Rotation::Reused,
+        "the spent token is still known"
     );
 }
 
@@ -199,10 +308,19 @@ async fn a_prune_keeps_live_stamps_and_per_user_counts() {
         "greedy was at its bound: g3 became a stamp"
     );
     let st = s.state.read().unwrap();
-    assert_eq!(st.tokens.len(), 2, "g1 and g2, not g3");
+    assert_eq!(
+        st.tokens.len(),
+        0,
+        "g1 and g2 folded into a stamp that covers g3"
+    );
+    assert_eq!(st.stamps.len(), 2, "everywhere's stamp, and greedy's");
     assert!(
         !st.counts.contains_key("passer-by"),
         "a user with nothing live left is forgotten"
+    );
+    assert!(
+        !st.counts.contains_key("greedy"),
+        "a fold starts the count again"
     );
 }
 

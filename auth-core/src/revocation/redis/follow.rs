@@ -9,6 +9,7 @@ use std::time::Duration;
 use futures_util::StreamExt as _;
 use redis::AsyncCommands;
 
+use super::rotation::current_of;
 use super::{err, Shared};
 use crate::revocation::StoreError;
 
@@ -22,6 +23,10 @@ impl Shared {
         let r = match kind {
             "t" => self.mirror.insert_token(rest, None, exp),
             "f" => self.mirror.insert_family(rest, None, exp),
+            "g" => match rest.split_once(' ') {
+                Some((family, current)) => self.mirror.insert_current(family, current, exp),
+                None => return,
+            },
             "u" => match rest.split_once(' ') {
                 Some((nbf, user)) => match nbf.parse::<u64>() {
                     Ok(nbf) => self.mirror.insert_user(user, nbf, exp),
@@ -38,9 +43,11 @@ impl Shared {
         }
     }
 
-    /// Re-reads every revocation from Redis into the local set.
+    /// Re-reads every revocation from Redis into the local set, after giving Redis back what
+    /// the set holds if Redis lost its data.
     async fn resync(&self) -> Result<(), StoreError> {
         let mut c = self.conn().await?;
+        let epoch = self.reconcile(&mut c).await?;
         self.mirror.clear();
         let pattern = format!("{}:*", self.prefix);
         let keys: Vec<String> = {
@@ -57,7 +64,8 @@ impl Shared {
             for k in chunk {
                 pipe.get(k).ttl(k);
             }
-            let answers: Vec<(Option<u64>, i64)> = pipe.query_async(&mut c).await.map_err(err)?;
+            let answers: Vec<(Option<String>, i64)> =
+                pipe.query_async(&mut c).await.map_err(err)?;
             for (k, (value, ttl)) in chunk.iter().zip(answers) {
                 let Some(rest) = k
                     .strip_prefix(&self.prefix)
@@ -69,7 +77,11 @@ impl Shared {
                 let r = match rest.split_once(':') {
                     Some(("t", id)) => self.mirror.insert_token(id, None, exp),
                     Some(("f", id)) => self.mirror.insert_family(id, None, exp),
-                    Some(("u", id)) => match value {
+                    Some(("g", id)) => match value.as_deref().and_then(current_of) {
+                        Some(current) => self.mirror.insert_current(id, current, exp),
+                        None => Ok(()),
+                    },
+                    Some(("u", id)) => match value.and_then(|v| v.parse::<u64>().ok()) {
                         Some(nbf) => self.mirror.insert_user(id, nbf, exp),
                         None => Ok(()),
                     },
@@ -78,7 +90,20 @@ impl Shared {
                 r?;
             }
         }
+        self.adopt(&epoch);
         Ok(())
+    }
+
+    /// Whether Redis still holds the data of this instance's epoch (a flush or an eviction
+    /// that left the connection up is noticed here).
+    async fn epoch_holds(&self) -> Result<(), StoreError> {
+        let mut c = self.conn().await?;
+        let epoch: Option<String> = c.get(self.epoch_key()).await.map_err(err)?;
+        if self.same_epoch(epoch.as_deref()) {
+            Ok(())
+        } else {
+            Err(self.lost_data())
+        }
     }
 }
 
@@ -150,6 +175,14 @@ pub(super) async fn follow(weak: Weak<Shared>) {
                                     "the subscription did not answer PING within {timeout:?}"
                                 )))
                             }
+                        }
+                        let shared = weak.upgrade().ok_or_else(|| err("dropped"))?;
+                        let holds = tokio::time::timeout(timeout, shared.epoch_holds()).await;
+                        drop(shared);
+                        match holds {
+                            Ok(Ok(())) => {}
+                            Ok(Err(e)) => return Err(e),
+                            Err(_) => return Err(err("no answer to the epoch check within the timeout")),
                         }
                     }
                 }

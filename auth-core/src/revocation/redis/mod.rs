@@ -2,7 +2,9 @@
 //!
 //! Every revocation is a Redis key that expires with the token it concerns
 //! (`{prefix}:t:{jti}`, `{prefix}:f:{family}`, `{prefix}:u:{user}` holding the "not before"
-//! stamp), so nothing grows without bound, and is announced on the channel `{prefix}:events`.
+//! stamp), and so is each refresh family's record (`{prefix}:g:{family}`, its current refresh
+//! token, replaced by every refresh: see `rotation.rs`), so nothing grows without bound; each
+//! write is announced on the channel `{prefix}:events`.
 //!
 //! **No round trip per request.** Each instance keeps the small set of revoked, unexpired ids in
 //! memory: filled from Redis when it (re)subscribes, then kept current by the channel. A check is
@@ -17,6 +19,10 @@
 //! cannot answer, the check fails and the request is refused with 503 (fail closed), unless the
 //! store was built with [`RedisRevocationBuilder::dangerous_fail_open`]. A background task reconnects
 //! (backing off up to one second), re-reads the set and trusts it again.
+//!
+//! **A Redis that lost its data** (restarted empty, failed over to an empty replica, flushed)
+//! is noticed by its epoch marker and given back what this instance still holds before it is
+//! trusted again; until then checks that must ask Redis answer 503 (see `epoch.rs`).
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -28,11 +34,14 @@ use redis::{AsyncCommands, Client};
 use tokio::sync::OnceCell;
 
 use super::{
-    ttl, InMemoryRevocation, RevocationStore, StoreError, StoreFuture, TokenRef, DEFAULT_TIMEOUT,
+    ttl, InMemoryRevocation, RevocationStore, Rotate, Rotation, StoreError, StoreFuture, TokenRef,
+    DEFAULT_TIMEOUT,
 };
 
 mod counters;
+mod epoch;
 mod follow;
+mod rotation;
 
 pub use counters::RedisCounters;
 
@@ -41,14 +50,6 @@ const NAME: &str = "redis";
 fn err(e: impl fmt::Display) -> StoreError {
     StoreError::new(NAME, e.to_string())
 }
-
-/// Marks a refresh token used at ARGV[1] unless it was already: returns when it was (0 for a
-/// revoked token), or nil the first time.
-const CONSUME: &str = r"
-local v = redis.call('GET', KEYS[1])
-if v then return tonumber(v) end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-return false";
 
 /// Keeps the larger "not before" stamp and the later expiry.
 const MAX_STAMP: &str = r"
@@ -71,6 +72,8 @@ struct Shared {
     mirror: InMemoryRevocation,
     /// Whether `mirror` is complete and current (subscribed and resynchronised).
     synced: AtomicBool,
+    /// The epoch of Redis's data the mirror was synchronised with (see `epoch.rs`).
+    epoch: std::sync::Mutex<Option<Arc<str>>>,
 }
 
 /// The Redis revocation store (feature `redis`).
@@ -179,6 +182,7 @@ impl RedisRevocationBuilder {
             fail_open: self.fail_open,
             mirror: InMemoryRevocation::with_capacity(self.mirror_capacity),
             synced: AtomicBool::new(false),
+            epoch: std::sync::Mutex::new(None),
         });
         tokio::spawn(follow::follow(Arc::downgrade(&shared)));
         RedisRevocation { shared }
@@ -233,7 +237,9 @@ impl Shared {
     async fn check_remote(&self, t: TokenRef<'_>) -> Result<bool, StoreError> {
         self.bounded(async {
             let mut c = self.conn().await?;
-            let mut keys = Vec::with_capacity(3);
+            // The epoch marker first: an empty Redis is not "nothing revoked".
+            let mut keys = Vec::with_capacity(4);
+            keys.push(self.epoch_key());
             if let Some(j) = t.jti {
                 keys.push(self.key('t', j));
             }
@@ -241,14 +247,21 @@ impl Shared {
                 keys.push(self.key('f', f));
             }
             keys.push(self.key('u', t.user_id));
-            let values: Vec<Option<u64>> = redis::cmd("MGET")
+            let values: Vec<Option<String>> = redis::cmd("MGET")
                 .arg(&keys)
                 .query_async(&mut c)
                 .await
                 .map_err(err)?;
+            let Some((epoch, values)) = values.split_first() else {
+                return Err(err("MGET answered nothing"));
+            };
+            if !self.same_epoch(epoch.as_deref()) {
+                return Err(self.lost_data());
+            }
             let (user, rest) = values
                 .split_last()
-                .map_or((None, &[][..]), |(u, r)| (*u, r));
+                .map_or((None, &[][..]), |(u, r)| (u.as_deref(), r));
+            let user = user.and_then(|v| v.parse::<u64>().ok());
             if rest.iter().any(Option::is_some) {
                 return Ok(true);
             }
@@ -293,36 +306,12 @@ impl RevocationStore for RedisRevocation {
         })
     }
 
-    fn consume<'a>(
-        &'a self,
-        jti: &'a str,
-        _user_id: &'a str,
-        expires_at: u64,
-    ) -> StoreFuture<'a, Option<u64>> {
-        let s = &self.shared;
-        StoreFuture::boxed(async move {
-            let earlier = s
-                .bounded(async {
-                    let mut c = s.conn().await?;
-                    let earlier: Option<u64> = redis::Script::new(CONSUME)
-                        .key(s.key('t', jti))
-                        .arg(crate::time::now_ms())
-                        .arg(ttl(expires_at))
-                        .invoke_async(&mut c)
-                        .await
-                        .map_err(err)?;
-                    if earlier.is_none() {
-                        let _: () = c
-                            .publish(&s.channel, format!("t {expires_at} {jti}"))
-                            .await
-                            .map_err(err)?;
-                    }
-                    Ok(earlier)
-                })
-                .await?;
-            s.mirror.insert_token(jti, None, expires_at)?;
-            Ok(earlier)
-        })
+    fn rotate<'a>(&'a self, r: Rotate<'a>) -> StoreFuture<'a, Rotation> {
+        StoreFuture::boxed(self.rotate_remote(r))
+    }
+
+    fn settle<'a>(&'a self, family: &'a str, current: &'a str) -> StoreFuture<'a, ()> {
+        StoreFuture::boxed(self.settle_remote(family, current))
     }
 
     fn revoke_family<'a>(
