@@ -32,6 +32,8 @@ Configuration (environment variables):
   AUTH_OIDC_SCOPES_AS_PERMISSIONS  `on` or `off`: scopes become permissions (default on)
   AUTH_JWKS_REFRESH_SECS    key refresh interval                       (default 600)
   AUTH_JWKS_COOLDOWN_SECS   least time between fetches asked for by unknown kids (default 30)
+  AUTH_REFRESH_ABSOLUTE_SECS  a login's refresh tokens stop refreshing this long after it
+                            (default 2592000, 30 days); every refresh also checks the user
   AUTH_API_KEYS             e.g. `sk-reader=articles.read,articles.list;sk-admin=*`
                             (default: without AUTH_JWT_SECRET, one random demo key with
                             articles.read, printed at start; with it, no key)
@@ -255,6 +257,9 @@ pub fn from_env() -> Result<Settings, EnvError> {
             )
         })?;
         jwt = jwt.leeway_secs(secs);
+    }
+    if let Some(absolute) = secs("AUTH_REFRESH_ABSOLUTE_SECS")? {
+        jwt = jwt.refresh_absolute_secs(absolute.as_secs());
     }
     let (api_keys, demo_key) = match var("AUTH_API_KEYS")? {
         Some(spec) => (parse_api_keys(&spec)?, None),

@@ -199,8 +199,19 @@ async fn main() -> std::io::Result<()> {
         eprintln!("showcase: could not hash the demo passwords: {e}");
         std::process::exit(2);
     });
+    // The session store first: a Redis that cannot be reached stops the start-up, naming it,
+    // before anything says the server is listening.
+    let redis_sessions = match &session_settings.store {
+        sessions::Store::Cookie => None,
+        sessions::Store::Redis(url) => Some(
+            sessions::redis_store(url)
+                .await
+                .unwrap_or_else(|e| configuration_error(e)),
+        ),
+    };
     let auth = AuthConfig::builder()
-        .jwt(jwt)
+        // Every refresh checks the user as it is now (deactivated, deleted, new password).
+        .jwt(jwt.users(users.clone()))
         .api_keys(api_keys)
         .sessions(session_settings.backend(users.clone()))
         .csrf(session_settings.csrf())
@@ -237,13 +248,8 @@ async fn main() -> std::io::Result<()> {
         endpoints: AuthEndpoints::new(users).throttle(throttle),
         sessions: Arc::new(session_settings),
     };
-    match &web.sessions.store {
-        sessions::Store::Cookie => serve(bind, web.clone(), sessions::cookie_store).await,
-        sessions::Store::Redis(url) => {
-            let store = sessions::redis_store(url)
-                .await
-                .unwrap_or_else(|e| configuration_error(e));
-            serve(bind, web.clone(), move || store.clone()).await
-        }
+    match redis_sessions {
+        None => serve(bind, web.clone(), sessions::cookie_store).await,
+        Some(store) => serve(bind, web.clone(), move || store.clone()).await,
     }
 }

@@ -134,10 +134,19 @@ impl Settings {
 }
 
 /// The Redis session store of `url`, each operation bounded by 500 ms: while Redis is down,
-/// requests with a session cookie answer 503 at once (with `SessionStoreErrors`).
+/// requests with a session cookie answer 503 at once (with `SessionStoreErrors`). actix-session
+/// connects when the store is made, retrying without end: a Redis that does not answer within
+/// 5 seconds at start-up is a configuration error.
 pub async fn redis_store(url: &str) -> Result<SessionStoreDeadline<RedisSessionStore>, EnvError> {
-    let store = RedisSessionStore::new(url)
+    let connect = RedisSessionStore::new(url);
+    let store = tokio::time::timeout(std::time::Duration::from_secs(5), connect)
         .await
+        .map_err(|_| {
+            err(
+                "AUTH_SESSIONS",
+                format!("Redis at {url} did not answer within 5 s"),
+            )
+        })?
         .map_err(|e| err("AUTH_SESSIONS", format!("cannot use Redis at {url}: {e}")))?;
     Ok(SessionStoreDeadline::new(
         store,
