@@ -13,13 +13,20 @@ use subtle::ConstantTimeEq;
 /// [`ActixConfig::csrf`](crate::ActixConfig::csrf); on by default.
 ///
 /// - **Same origin.** The request's `Origin` (else the origin of its `Referer`) must be one of
-///   [`Csrf::allowed_origins`], or, when none are configured, name the host the request was sent
-///   to (its `Host`). A request with neither header is refused.
-/// - **Double submit** (optional, [`Csrf::double_submit`]): the `X-CSRF-Token` header must equal
-///   the value of the named cookie, compared in constant time. The login endpoints (session
-///   login, and token login with cookies) set that cookie to a fresh random value, readable by
-///   the page's scripts (not `HttpOnly`), `SameSite=Lax`, `Path=/`, `Secure` unless
-///   [`Csrf::dangerous_insecure_cookie`]; logout clears it.
+///   [`Csrf::allowed_origins`], or, when none are configured, the server's own origin. An origin
+///   is a scheme, a host and a port, compared exactly (a default port may be left out): a page
+///   served over `http` is not the `https` site, nor `foo://` anything. The server's own scheme
+///   is the connection's (`https` behind a proxy that says so in `Forwarded` or
+///   `X-Forwarded-Proto`, headers a cross-site page cannot make a browser send). A request with
+///   neither header is refused.
+/// - **Double submit** (optional, [`Csrf::double_submit`]): the `X-CSRF-Token` header must hold
+///   the token of the credential the cookie carries: a digest of the session's id, or of the
+///   access token's `jti`, which only its holder knows. So a made-up pair of cookie and header,
+///   or another user's token, is refused. The login endpoints (session login, and token login
+///   and refresh with cookies) set the named cookie to that token, readable by the page's
+///   scripts (not `HttpOnly`), `SameSite=Lax`, `Path=/`, `Secure` unless
+///   [`Csrf::dangerous_insecure_cookie`]; logout clears it. A cookie credential of a custom
+///   backend, which names no id, must carry a header equal to the cookie.
 ///
 /// The session login endpoint itself is held to the same-origin rule (a cross-site page must not
 /// log a browser into another account).
@@ -57,7 +64,7 @@ impl Csrf {
     pub fn allowed_origins<I: IntoIterator<Item = S>, S: AsRef<str>>(mut self, origins: I) -> Self {
         self.allowed_origins = origins
             .into_iter()
-            .map(|o| o.as_ref().trim_end_matches('/').to_ascii_lowercase())
+            .filter_map(|o| origin_of(o.as_ref().trim_end_matches('/')))
             .collect();
         self
     }
@@ -82,16 +89,25 @@ impl Csrf {
         self
     }
 
-    /// Checks a state-changing request authenticated from a cookie; `Err` says why it fails.
-    pub(crate) fn check(&self, req: &HttpRequest) -> Result<(), &'static str> {
+    /// Checks a state-changing request authenticated from a cookie; `binding` is what the
+    /// credential's double-submit token is made from (the session id, the token's `jti`), if it
+    /// names one. `Err` says why it fails.
+    pub(crate) fn check(
+        &self,
+        req: &HttpRequest,
+        binding: Option<&str>,
+    ) -> Result<(), &'static str> {
         self.check_origin(req)?;
         if self.off {
             return Ok(());
         }
         if let Some(cookie) = &self.double_submit {
-            let expected = req.cookie(cookie);
+            let expected = match binding {
+                Some(b) => Some(token_for(b)),
+                None => req.cookie(cookie).map(|c| c.value().to_owned()),
+            };
             let sent = req.headers().get(CSRF_HEADER).map(|v| v.as_bytes());
-            let ok = match (expected.as_ref().map(|c| c.value()), sent) {
+            let ok = match (expected, sent) {
                 (Some(e), Some(s)) if !e.is_empty() => bool::from(e.as_bytes().ct_eq(s)),
                 _ => false,
             };
@@ -119,8 +135,9 @@ impl Csrf {
             return Err("a same-origin request (CSRF check: no Origin or Referer)");
         };
         let same = if self.allowed_origins.is_empty() {
-            let host = text("host").unwrap_or_default();
-            authority(&origin).eq_ignore_ascii_case(host)
+            let info = req.connection_info();
+            let own = format!("{}://{}", info.scheme(), info.host());
+            origin_of(&own).is_some_and(|own| own == origin)
         } else {
             self.allowed_origins.contains(&origin)
         };
@@ -140,21 +157,26 @@ impl Csrf {
     }
 }
 
-/// Sets a fresh double-submit cookie on `res`, when the configuration asks for one (at login).
-pub(crate) fn issue_cookie(cfg: &AuthConfig, res: &mut HttpResponse) {
+/// The double-submit token of a credential whose secret id is `binding` (a session's id, an
+/// access token's `jti`): unforgeable without it, different for every session and token.
+pub(crate) fn token_for(binding: &str) -> String {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new()
+        .chain_update(b"auth-actix csrf token\0")
+        .chain_update(binding.as_bytes())
+        .finalize();
+    URL_SAFE_NO_PAD.encode(&digest[..16])
+}
+
+/// Sets the double-submit cookie of the credential `binding` names on `res`, when the
+/// configuration asks for one (at login, and at a refresh with cookies).
+pub(crate) fn issue_cookie(cfg: &AuthConfig, res: &mut HttpResponse, binding: &str) {
     let csrf = crate::config::csrf(cfg);
-    let Some(name) = &csrf.double_submit else {
-        return;
-    };
-    let token = match auth_core::jwt::random_id() {
-        Ok(token) => token,
-        Err(e) => {
-            // The login still succeeds; state-changing requests are refused until the next one.
-            tracing::error!(error = %e, "no CSRF token could be made");
-            return;
-        }
-    };
-    add(res, &csrf.cookie(name, token));
+    if let Some(name) = &csrf.double_submit {
+        add(res, &csrf.cookie(name, token_for(binding)));
+    }
 }
 
 /// Clears the double-submit cookie on `res` (at logout).
@@ -181,23 +203,19 @@ pub(crate) fn changes_state(req: &HttpRequest) -> bool {
     )
 }
 
-/// `scheme://authority` of an origin or URL, lowercased; `None` for `null` or junk.
+/// `scheme://host[:port]` of an origin or URL, lowercased, without the scheme's default port;
+/// `None` for `null` or junk.
 fn origin_of(url: &str) -> Option<String> {
     let (scheme, rest) = url.split_once("://")?;
     let authority = rest.split(['/', '?', '#']).next()?;
-    if scheme.is_empty() || authority.is_empty() {
+    if scheme.is_empty() || authority.is_empty() || authority.contains('@') {
         return None;
     }
-    Some(format!("{scheme}://{authority}").to_ascii_lowercase())
-}
-
-/// The `host[:port]` of `scheme://host[:port]`, without the scheme's default port.
-fn authority(origin: &str) -> &str {
-    let (scheme, authority) = origin.split_once("://").unwrap_or(("", origin));
-    match (scheme, authority.rsplit_once(':')) {
+    let authority = match (scheme, authority.rsplit_once(':')) {
         ("http", Some((host, "80"))) | ("https", Some((host, "443"))) => host,
         _ => authority,
-    }
+    };
+    Some(format!("{scheme}://{authority}").to_ascii_lowercase())
 }
 
 #[cfg(test)]
@@ -216,7 +234,25 @@ mod tests {
         );
         assert_eq!(origin_of("null"), None);
         assert_eq!(origin_of("https://"), None);
-        assert_eq!(authority("https://a.example:443"), "a.example");
-        assert_eq!(authority("http://a.example:8080"), "a.example:8080");
+        assert_eq!(
+            origin_of("https://a.example:443").as_deref(),
+            Some("https://a.example")
+        );
+        assert_eq!(
+            origin_of("http://a.example:8080").as_deref(),
+            Some("http://a.example:8080")
+        );
+        // The scheme is part of the origin: these are three different ones.
+        let origins = ["http://a.example", "https://a.example", "foo://a.example"];
+        let read: std::collections::HashSet<_> =
+            origins.iter().filter_map(|o| origin_of(o)).collect();
+        assert_eq!(read.len(), 3);
+    }
+
+    #[test]
+    fn tokens_are_bound_to_their_credential() {
+        assert_eq!(token_for("sid-1"), token_for("sid-1"));
+        assert_ne!(token_for("sid-1"), token_for("sid-2"));
+        assert_eq!(token_for("sid-1").len(), 22);
     }
 }

@@ -125,24 +125,34 @@ async fn run_backends(
         BackendList::Scope(names) => backends.authenticate(names, &parts).await,
         BackendList::Defaults => backends.authenticate(cfg.default_backends(), &parts).await,
     };
-    if let Some((name, view)) = &session {
-        let used = result.as_ref().is_ok_and(|ctx| ctx.backend() == *name);
-        session::settle(req, view, used);
-    }
     // A cookie credential may have been sent by a cross-site page: a state change needs the
     // CSRF check (an `allow_any` route then serves the request as anonymous).
-    match result {
+    let result = match result {
         Ok(ctx)
             if csrf::changes_state(req)
                 && backends.credential_from_cookie(ctx.backend(), &parts) =>
         {
-            match crate::config::csrf(cfg).check(req) {
+            // The double-submit token is bound to the credential: the session's id, or the
+            // cookie token's `jti`.
+            let from_session = session.as_ref().filter(|(name, _)| ctx.backend() == *name);
+            let binding = match from_session {
+                Some((_, view)) => Some(view.record().sid.as_str()),
+                None => ctx.token().and_then(|t| t.jti.as_deref()),
+            };
+            match crate::config::csrf(cfg).check(req, binding) {
                 Ok(()) => Ok(ctx),
                 Err(why) => Err(AuthError::Forbidden(why.into())),
             }
         }
         other => other,
+    };
+    // A refused request is no session activity: only one the session authenticated, CSRF
+    // check passed, is recorded (idle timeout).
+    if let Some((name, view)) = &session {
+        let used = result.as_ref().is_ok_and(|ctx| ctx.backend() == *name);
+        session::settle(req, view, used);
     }
+    result
 }
 
 /// The whole way of a protected request: authenticate with `list` (unless that was done

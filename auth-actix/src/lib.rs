@@ -92,7 +92,7 @@ pub use loader::{UserLoadError, UserLoader};
 pub use middleware::{RequireAuth, RequireAuthService};
 pub use protect::{Protect, RouteSpec};
 pub use request::ActixRequest;
-pub use response::{AuthFailure, ErrorHandler};
+pub use response::{json_config, AuthFailure, ErrorHandler};
 pub use session_store::{SessionStoreDeadline, SessionStoreErrors, SessionStoreErrorsService};
 
 pub use auth_macros::{auth, guard, AuthUser};

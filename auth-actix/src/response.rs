@@ -1,4 +1,5 @@
-//! How refusals become responses: 401 with `WWW-Authenticate` (RFC 6750), 403, 503, 500.
+//! How refusals become responses: 401 with `WWW-Authenticate` (RFC 6750), 400, 403, 429, 503,
+//! 500.
 
 use std::fmt;
 use std::sync::Arc;
@@ -14,7 +15,7 @@ pub type ErrorHandler = Arc<dyn Fn(&AuthError, &HttpRequest) -> HttpResponse + S
 
 /// The error every extractor and the middleware return when a request is refused.
 ///
-/// It renders as JSON `{"error": "...", "detail": "..."}` with 401/403/503/500, or through the
+/// It renders as JSON `{"error": "...", "detail": "..."}` with 400/401/403/429/503/500, or through the
 /// configuration's error handler when one is set.
 ///
 /// It is one pointer wide (the details are boxed, on the refusal path only), so that the futures
@@ -105,6 +106,7 @@ impl ResponseError for AuthFailure {
             AuthError::Forbidden(_) => StatusCode::FORBIDDEN,
             AuthError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AuthError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+            AuthError::BadRequest(_) => StatusCode::BAD_REQUEST,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -149,6 +151,7 @@ impl ResponseError for AuthFailure {
                 detail = self.0.error.to_string();
                 ("too_many_requests", detail.as_str())
             }
+            AuthError::BadRequest(why) => ("bad_request", why.as_ref()),
             _ => (
                 "internal_error",
                 "authentication is misconfigured for this route",
@@ -156,4 +159,49 @@ impl ResponseError for AuthFailure {
         };
         res.json(Body { error, detail })
     }
+}
+
+/// A `JsonConfig` whose errors answer in the library's error shape: a body that is not the JSON
+/// the handler takes is `400`, one without a JSON content type `415`, one over the limit `413`,
+/// each `{"error": "...", "detail": "..."}` like every other refusal. serde's wording, which may
+/// quote the body (a password, say), goes neither to the client nor to the log.
+///
+/// ```
+/// use actix_web::{web, App};
+///
+/// let app = App::new().app_data(auth_actix::json_config(web::JsonConfig::default().limit(64 * 1024)));
+/// # let _ = app;
+/// ```
+pub fn json_config(config: actix_web::web::JsonConfig) -> actix_web::web::JsonConfig {
+    config.error_handler(|err, _| body_error(&err, "the JSON body this route takes"))
+}
+
+/// The response error for a JSON body `err` refused; `expected` says what to send.
+pub(crate) fn body_error(
+    err: &actix_web::error::JsonPayloadError,
+    expected: &str,
+) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError as E;
+    let (status, error, detail) = match err {
+        E::Overflow { limit } | E::OverflowKnownLength { limit, .. } => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the body is larger than {limit} bytes"),
+        ),
+        E::ContentType => (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!("send {expected} with Content-Type: application/json"),
+        ),
+        _ => (
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("expected {expected}"),
+        ),
+    };
+    let response = HttpResponse::build(status).json(Body {
+        error,
+        detail: &detail,
+    });
+    actix_web::error::InternalError::from_response("malformed request body", response).into()
 }

@@ -20,6 +20,26 @@ use auth_core::{AuthUser, IssueError};
 
 use auth_core::AuthConfig;
 
+/// The double-submit CSRF token of a credential, as the logins set it in the CSRF cookie: for an
+/// access token carried in a cookie, of its `jti`; for a session, of its id. Send it in the
+/// `X-CSRF-Token` header of a state-changing request (see [`Csrf`](crate::Csrf)).
+///
+/// ```
+/// use auth_actix::prelude::*;
+///
+/// let auth = AuthConfig::builder()
+///     .jwt(JwtConfig::hs256("an example secret that is 32+ bytes long").cookie("access_token"))
+///     .build()
+///     .unwrap();
+/// let token = auth_actix::test::token_for_context(&auth, &auth_actix::core::AuthContext::builder("7").build()).unwrap();
+/// let jti = auth.jwt().unwrap().verify(&token).unwrap().token().unwrap().jti.clone().unwrap();
+/// let header = ("X-CSRF-Token", auth_actix::test::csrf_token(&jti));
+/// # let _ = header;
+/// ```
+pub fn csrf_token(jti_or_session_id: &str) -> String {
+    crate::csrf::token_for(jti_or_session_id)
+}
+
 /// Mints an access token for `user` with the configuration's JWT backend (permissions included).
 pub fn token_for<U: AuthUser + ?Sized>(
     config: &AuthConfig,

@@ -24,8 +24,12 @@ pub struct TokenInfo {
     pub issued_at_ms: Option<u64>,
     /// `token_type`, if present (a verified token's is `"access"` or `"refresh"`).
     pub token_type: Option<TokenKind>,
-    /// The refresh-token family (`fam`), if present.
+    /// The refresh-token family (`fam`), if present. Never set for a provider's token.
     pub family: Option<Box<str>>,
+    /// Whether the token was verified with an identity provider's keys: it belongs to the
+    /// provider's token lifecycle, and this server's refresh, logout and reuse detection refuse
+    /// it.
+    pub from_provider: bool,
 }
 
 /// The kind of a token: its `token_type` claim, and the kind a verification expects.

@@ -143,6 +143,13 @@ pub enum Reason {
     /// answered since start-up). The JWT backend reports it as unavailable (503), not as a
     /// refusal.
     KeysUnavailable,
+    /// A claim the identity provider's mapping reads has another shape than it takes.
+    InvalidClaim {
+        /// The claim, as the mapping names it (a dotted path).
+        claim: Cow<'static, str>,
+        /// What the mapping takes there.
+        expected: &'static str,
+    },
     /// A custom backend's reason.
     Other(Cow<'static, str>),
 }
@@ -177,6 +184,7 @@ impl Reason {
             Reason::InvalidApiKey => "invalid_api_key",
             Reason::RepeatedHeader => "repeated_header",
             Reason::KeysUnavailable => "keys_unavailable",
+            Reason::InvalidClaim { .. } => "invalid_claim",
             Reason::Other(_) => "rejected",
         }
     }
@@ -204,6 +212,9 @@ impl fmt::Display for Reason {
             Reason::KeysUnavailable => {
                 f.write_str("the identity provider's keys are not loaded yet")
             }
+            Reason::InvalidClaim { claim, expected } => {
+                write!(f, "the claim `{claim}` is not {expected}")
+            }
             Reason::Other(r) => f.write_str(r),
         }
     }
@@ -229,6 +240,10 @@ pub enum AuthError {
     /// `Retry-After` (the seconds it holds).
     #[error("too many failed logins; retry in {0} s")]
     TooManyAttempts(u64),
+    /// The request cannot be done as sent (a body that cannot be read, a credential that
+    /// cannot be logged out): answer 400, saying what to send instead.
+    #[error("bad request: {0}")]
+    BadRequest(Cow<'static, str>),
 }
 
 /// A token could not be issued.

@@ -10,6 +10,7 @@ use tonic::Status;
 /// | no or bad credentials | `UNAUTHENTICATED` | the reason: "token expired", "invalid signature", ... |
 /// | a guard refused the identity | `PERMISSION_DENIED` | the failed guard: `forbidden: has_permission("a.b") failed` |
 /// | a store or key source is unreachable | `UNAVAILABLE` | fail closed; the cause goes to the log only |
+/// | a request that cannot be done as sent | `INVALID_ARGUMENT` | what to send instead |
 /// | misconfiguration (unknown backend) | `INTERNAL` | the cause goes to the log only |
 ///
 /// No message ever holds the credential.
@@ -21,6 +22,7 @@ pub fn status_of(error: &AuthError) -> Status {
             "authentication is unavailable (a store cannot be reached); retry later",
         ),
         AuthError::TooManyAttempts(_) => Status::resource_exhausted(error.to_string()),
+        AuthError::BadRequest(why) => Status::invalid_argument(why.to_string()),
         _ => Status::internal("authentication is misconfigured on the server; see its log"),
     }
 }

@@ -141,13 +141,32 @@ async fn allowed_origins_and_the_double_submit_token() {
     let cookies = |csrf: &str| ("cookie", format!("access_token={t}; csrf_token={csrf}"));
     let allowed = ("origin", "https://app.example.com".to_owned());
     let header = |v: &str| ("x-csrf-token", v.to_owned());
+    // The token of this access token (a digest of its jti), as the cookie login sets it.
+    let verified = cfg.jwt().unwrap().verify(&t).unwrap();
+    let bound = auth_actix::test::csrf_token(verified.token().unwrap().jti.as_deref().unwrap());
 
-    let ok = [
+    let ok = [cookies(&bound), allowed.clone(), header(&bound)];
+    assert_eq!(send(&cfg, "POST", "/articles", &ok).await.0, 201);
+    // A made-up pair of cookie and header is not the credential's token.
+    let made_up = [
         cookies("c5rf-value-1"),
         allowed.clone(),
         header("c5rf-value-1"),
     ];
-    assert_eq!(send(&cfg, "POST", "/articles", &ok).await.0, 201);
+    assert_eq!(send(&cfg, "POST", "/articles", &made_up).await.0, 403);
+    // Nor is another token's.
+    let other = auth_actix::test::csrf_token("another-jti");
+    assert_eq!(
+        send(
+            &cfg,
+            "POST",
+            "/articles",
+            &[cookies(&other), allowed.clone(), header(&other)]
+        )
+        .await
+        .0,
+        403
+    );
     let wrong = [
         cookies("c5rf-value-1"),
         allowed.clone(),
@@ -162,9 +181,9 @@ async fn allowed_origins_and_the_double_submit_token() {
     assert_eq!(send(&cfg, "POST", "/articles", &empty).await.0, 403);
     // The request's own host is not an allowed origin once a list is given.
     let own = [
-        cookies("v"),
+        cookies(&bound),
         ("origin", "http://app.test".to_owned()),
-        header("v"),
+        header(&bound),
     ];
     assert_eq!(send(&cfg, "POST", "/articles", &own).await.0, 403);
 

@@ -334,7 +334,10 @@ fn a_handler_without_protection_stays_undocumented() {
 fn the_token_and_session_endpoints_are_documented() {
     let doc = document();
     let token = op(&doc, "/auth/token", "post");
-    assert_eq!(statuses(token), ["200", "400", "401", "429", "503"]);
+    assert_eq!(
+        statuses(token),
+        ["200", "400", "401", "413", "415", "429", "503"]
+    );
     assert!(token["responses"]["429"]["headers"]["Retry-After"].is_object());
     assert!(
         token.get("security").is_none(),

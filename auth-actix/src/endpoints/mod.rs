@@ -4,7 +4,7 @@
 //! |---|---|
 //! | `POST {path}/token` | `{"username","password"}` checked by your [`CredentialsVerifier`]; answers `{"access_token","refresh_token","token_type":"bearer","expires_in"}` |
 //! | `POST {path}/refresh` | refresh token from the JSON body (`{"refresh_token"}`), the `X-Refresh-Token` header or the refresh cookie; rotates it (reuse revokes the family) |
-//! | `POST {path}/logout` | revokes the presented access token and, when given, the refresh token and its family |
+//! | `POST {path}/logout` | revokes the presented access token and, when given, the refresh token and its family; or ends the session it is sent with |
 //! | `POST {path}/logout-all` | revokes every token of the user issued until now |
 //! | `GET {path}/me` | the identity as JSON |
 //! | `POST {path}/session` | browser login (JSON or form `username`, `password`): a new session id holding the user; answers the identity |
@@ -19,11 +19,14 @@
 //!
 //! **Cookies.** With [`AuthEndpoints::cookies`], tokens are also set as `HttpOnly` cookies
 //! (`Secure` and `SameSite=Strict` by default); configure the JWT backend to read the access
-//! cookie with `JwtConfig::cookie(name)`. Browsers send cookies with cross-site requests, so a
-//! cookie-authenticated app must defend against CSRF: keep `SameSite=Strict` (or `Lax` for
-//! top-level navigation), and for state-changing requests from other origins use a double-submit
-//! token (a non-HttpOnly cookie echoed in a header that your guard compares) or keep the token
-//! in the `Authorization` header only.
+//! cookie with `JwtConfig::cookie(name)`. A cookie credential is held to the library's CSRF
+//! rules ([`Csrf`](crate::Csrf)): same origin, and with `Csrf::double_submit` the token of the
+//! access token, which `/token` and `/refresh` set in the double-submit cookie.
+//!
+//! **Logout ends what it names.** `POST {path}/logout` ends the credential it is sent with (a
+//! token of this server's, or a session); a credential it cannot end (an API key, an identity
+//! provider's token) or a body it cannot read is a 400 that says so, never a 204 that ended
+//! nothing.
 //!
 //! ```no_run
 //! use actix_web::{App, HttpServer};
@@ -57,14 +60,13 @@
 //! # }
 //! ```
 
+mod body;
 mod cookies;
 mod session;
 
 use std::future::Future;
 use std::sync::Arc;
 
-use actix_web::error::{InternalError, JsonPayloadError};
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use auth_core::jwt::{JwtBackend, TokenPair};
 pub use auth_core::throttle::LoginThrottle;
@@ -72,6 +74,8 @@ use auth_core::{AuthConfig, AuthError, AuthUser, Reason};
 use serde::{Deserialize, Serialize};
 
 pub use cookies::CookieSettings;
+
+use body::{bad_body, bad_form, Login, RefreshBody};
 
 use crate::context::AuthContext;
 use crate::csrf;
@@ -120,17 +124,6 @@ impl<V> std::fmt::Debug for AuthEndpoints<V> {
             .field("throttle", &self.throttle)
             .finish_non_exhaustive()
     }
-}
-
-#[derive(Deserialize)]
-struct Login {
-    username: String,
-    password: String,
-}
-
-#[derive(Deserialize, Default)]
-struct RefreshBody {
-    refresh_token: Option<String>,
 }
 
 /// The body of a successful `/token` or `/refresh`.
@@ -195,6 +188,7 @@ impl<V: CredentialsVerifier> AuthEndpoints<V> {
         let (login, refresh, logout) = (self.clone(), self.clone(), self.clone());
         web::scope(path)
             .app_data(web::JsonConfig::default().error_handler(bad_body))
+            .app_data(web::FormConfig::default().error_handler(bad_form))
             .route(
                 "/token",
                 web::post().to(move |req: HttpRequest, body: web::Json<Login>| {
@@ -217,14 +211,9 @@ impl<V: CredentialsVerifier> AuthEndpoints<V> {
             .route(
                 "/logout",
                 web::post().to(
-                    move |req: HttpRequest,
-                          ctx: AuthContext,
-                          body: Option<web::Json<RefreshBody>>| {
+                    move |req: HttpRequest, ctx: AuthContext, body: web::Bytes| {
                         let this = logout.clone();
-                        async move {
-                            this.logout(req, ctx, body.map(|b| b.into_inner()).unwrap_or_default())
-                                .await
-                        }
+                        async move { this.logout(req, ctx, body).await }
                     },
                 ),
             )
@@ -233,25 +222,26 @@ impl<V: CredentialsVerifier> AuthEndpoints<V> {
             .service(self.session_routes())
     }
 
-    fn tokens_response(
-        &self,
-        pair: TokenPair,
-        jwt: &JwtBackend,
-        status: StatusCode,
-    ) -> HttpResponse {
-        let mut res = HttpResponse::build(status);
+    /// A new pair as `/token` and `/refresh` answer it; with cookies, also the cookies and the
+    /// double-submit token of the new access token.
+    fn tokens_response(&self, cfg: &AuthConfig, pair: TokenPair, jwt: &JwtBackend) -> HttpResponse {
+        let mut res = HttpResponse::Ok();
         res.insert_header(("Cache-Control", "no-store"));
         if let Some(c) = &self.cookies {
             res.cookie(c.cookie(&c.access, pair.access.token.clone(), jwt.access_ttl()));
             res.cookie(c.cookie(&c.refresh, pair.refresh.token.clone(), jwt.refresh_ttl()));
         }
         let expires_in = pair.access.expires_at.saturating_sub(pair.access.issued_at);
-        res.json(TokenResponse {
+        let mut res = res.json(TokenResponse {
             access_token: pair.access.token,
             refresh_token: pair.refresh.token,
             token_type: "bearer".into(),
             expires_in,
-        })
+        });
+        if self.cookies.is_some() {
+            csrf::issue_cookie(cfg, &mut res, &pair.access.jti);
+        }
+        res
     }
 
     async fn token(&self, req: HttpRequest, login: Login) -> Result<HttpResponse, AuthFailure> {
@@ -260,11 +250,7 @@ impl<V: CredentialsVerifier> AuthEndpoints<V> {
         let pair = jwt.issue_pair(&user).map_err(|e| {
             decide::failure(&cfg, &req, AuthError::Misconfigured(e.to_string().into()))
         })?;
-        let mut res = self.tokens_response(pair, &jwt, StatusCode::OK);
-        if self.cookies.is_some() {
-            csrf::issue_cookie(&cfg, &mut res);
-        }
-        Ok(res)
+        Ok(self.tokens_response(&cfg, pair, &jwt))
     }
 
     /// Checks a login (token and session alike): throttling first (a blocked username or
@@ -360,7 +346,7 @@ impl<V: CredentialsVerifier> AuthEndpoints<V> {
             ));
         };
         match jwt.refresh(&token).await {
-            Ok(pair) => Ok(self.tokens_response(pair, &jwt, StatusCode::OK)),
+            Ok(pair) => Ok(self.tokens_response(&cfg, pair, &jwt)),
             Err(e) => {
                 tracing::info!(path = req.path(), outcome = "refresh_refused", reason = %e);
                 Err(decide::failure(&cfg, &req, e))
@@ -368,17 +354,28 @@ impl<V: CredentialsVerifier> AuthEndpoints<V> {
         }
     }
 
+    /// `POST {path}/logout`: ends what the request is authenticated with. A token of this
+    /// server's: its `jti`, and the family of the refresh token in the body (or the refresh
+    /// header or cookie). A session: the session, as `DELETE {path}/session` does. Anything else
+    /// (an API key, an identity provider's token) cannot be logged out here: 400 saying so,
+    /// never a 204 that ends nothing. So is a body that is not `{"refresh_token": "..."}`.
     async fn logout(
         &self,
         req: HttpRequest,
         ctx: AuthContext,
-        body: RefreshBody,
+        body: web::Bytes,
     ) -> Result<HttpResponse, AuthFailure> {
         let (cfg, jwt) = jwt_of(&req)?;
+        let fail = |e| decide::failure(&cfg, &req, e);
+        let body = RefreshBody::optional(&body).map_err(fail)?;
+        if is_session(&cfg, &ctx) {
+            return session::end(req, false).await;
+        }
+        lifecycle_credential(&ctx).map_err(fail)?;
         let refresh = self.refresh_token_of(&req, body);
         jwt.logout(Some(&ctx), refresh.as_deref())
             .await
-            .map_err(|e| decide::failure(&cfg, &req, e))?;
+            .map_err(fail)?;
         let mut res = HttpResponse::NoContent();
         if let Some(c) = &self.cookies {
             res.cookie(c.removal(&c.access));
@@ -392,34 +389,44 @@ impl<V: CredentialsVerifier> AuthEndpoints<V> {
     }
 }
 
-/// A body that is not the JSON an endpoint takes: 400 (413 when too large) with the library's
-/// error body, saying what is expected. serde's wording (which may quote the body, a password
-/// included) goes neither to the client nor to the log.
-fn bad_body(err: JsonPayloadError, req: &HttpRequest) -> actix_web::Error {
-    let status = match err {
-        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
-            StatusCode::PAYLOAD_TOO_LARGE
-        }
-        _ => StatusCode::BAD_REQUEST,
-    };
-    let expected = if req.path().ends_with("/token") {
-        r#"{"username": "...", "password": "..."}"#
-    } else {
-        r#"{"refresh_token": "..."}"#
-    };
-    let body = serde_json::json!({
-        "error": "bad_request",
-        "detail": format!("expected a JSON body like {expected}"),
-    });
-    let response = HttpResponse::build(status).json(body);
-    InternalError::from_response("malformed request body", response).into()
+/// Whether `ctx` was authenticated by the configuration's session backend.
+fn is_session(cfg: &AuthConfig, ctx: &auth_core::AuthContext) -> bool {
+    cfg.backends()
+        .sessions()
+        .is_some_and(|(name, _)| ctx.backend() == name)
 }
 
+/// Whether `ctx`'s credential is one the token lifecycle can end: a token this server verified
+/// with its own keys. `Err` (400) names what it is instead.
+fn lifecycle_credential(ctx: &auth_core::AuthContext) -> Result<(), AuthError> {
+    match ctx.token() {
+        Some(t) if t.from_provider => Err(AuthError::BadRequest(
+            "a token of an identity provider cannot be logged out here: log out at the provider"
+                .into(),
+        )),
+        Some(_) => Ok(()),
+        None => Err(AuthError::BadRequest(
+            format!(
+                "a credential of the `{}` backend cannot be logged out: only this server's tokens \
+                 and sessions can (an API key stays valid until it is removed)",
+                ctx.backend()
+            )
+            .into(),
+        )),
+    }
+}
+
+/// `POST {path}/logout-all`: every token (and session) of the user ends. Refused with 400 for a
+/// credential whose user is not this server's (an identity provider's token: its `sub` is the
+/// provider's, not a local user's) or that names no user (an API key).
 async fn logout_all(req: HttpRequest, ctx: AuthContext) -> Result<HttpResponse, AuthFailure> {
     let (cfg, jwt) = jwt_of(&req)?;
-    jwt.logout_all(ctx.user_id())
-        .await
-        .map_err(|e| decide::failure(&cfg, &req, e))?;
+    if is_session(&cfg, &ctx) {
+        return session::end(req, true).await;
+    }
+    let fail = |e| decide::failure(&cfg, &req, e);
+    lifecycle_credential(&ctx).map_err(fail)?;
+    jwt.logout_all(ctx.user_id()).await.map_err(fail)?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -82,7 +82,7 @@ impl<V: CredentialsVerifier> AuthEndpoints<V> {
         let mut res = HttpResponse::Ok()
             .insert_header(("Cache-Control", "no-store"))
             .json(identity(&ctx, "session"));
-        csrf::issue_cookie(&cfg, &mut res);
+        csrf::issue_cookie(&cfg, &mut res, &record.sid);
         Ok(res)
     }
 }
@@ -98,7 +98,8 @@ async fn logout_all(req: HttpRequest) -> Result<HttpResponse, AuthFailure> {
     end(req, true).await
 }
 
-async fn end(req: HttpRequest, everywhere: bool) -> Result<HttpResponse, AuthFailure> {
+/// Ends the request's session (or, `everywhere`, every session and token of its user).
+pub(super) async fn end(req: HttpRequest, everywhere: bool) -> Result<HttpResponse, AuthFailure> {
     let Some((cfg, backend)) = sessions_of(&req)? else {
         return Ok(HttpResponse::NotFound().finish());
     };

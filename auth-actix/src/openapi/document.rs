@@ -152,6 +152,23 @@ impl AuthAddon {
             _ => sentence,
         });
 
+        // A JSON body can be refused before the handler runs (`auth_actix::json_config`).
+        let json_body = match &op.request_body {
+            Some(RefOr::T(b)) => b.content.contains_key("application/json"),
+            _ => false,
+        };
+        if json_body {
+            let responses = &mut op.responses.responses;
+            for (status, why) in [
+                ("400", "The body is not the JSON this route takes."),
+                ("413", "The body is too large."),
+                ("415", "The body is not sent as application/json."),
+            ] {
+                responses
+                    .entry(status.into())
+                    .or_insert_with(|| RefOr::T(error_response(why)));
+            }
+        }
         if !open {
             let responses = &mut op.responses.responses;
             for (status, response) in [("401", unauthorized()), ("403", error_response("Authenticated, but the guard refused the request (the detail names the failed guard).")), ("503", error_response("A store the decision needs (revocation, users, keys) could not answer: refused, not let through."))] {

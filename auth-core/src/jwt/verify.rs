@@ -24,8 +24,19 @@ pub(super) struct RawHeader<'a> {
     pub alg: Cow<'a, str>,
     #[serde(default, borrow)]
     pub kid: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub typ: Option<Cow<'a, str>>,
     #[serde(default)]
     crit: Option<IgnoredAny>,
+}
+
+/// The algorithm a JWS `alg` names: jsonwebtoken's names, and `Ed25519` (RFC 9864's fully
+/// specified name for EdDSA over Ed25519, the only curve this library's EdDSA keys use).
+pub(crate) fn algorithm_named(name: &str) -> Option<Algorithm> {
+    match name {
+        "Ed25519" => Some(Algorithm::EdDSA),
+        other => Algorithm::from_str(other).ok(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -65,7 +76,7 @@ pub(super) struct Claims<'a> {
 }
 
 /// A time claim: a JSON number (integer or not); anything else (a string, `null`) is malformed.
-fn numeric_date<'de, D: de::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+pub(super) fn numeric_date<'de, D: de::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     struct V;
     impl de::Visitor<'_> for V {
         type Value = Option<u64>;
@@ -185,11 +196,22 @@ impl JwtBackend {
         let alg = header.alg;
         #[cfg(feature = "oidc")]
         if let Some(p) = self.provider_for(&parts)? {
-            return self.verify_with_provider(p, &parts, alg, header.kid.as_deref(), kind);
+            if kind == TokenKind::Refresh {
+                // The token lifecycle is this server's own: a provider's token never enters it,
+                // whatever its claims say.
+                return Err(Reason::Other(
+                    "a token of an identity provider cannot be refreshed or logged out here".into(),
+                ));
+            }
+            return self.verify_with_provider(p, &parts, &header);
         }
-        // Several keys may share an algorithm (rotation without kid): any one may verify.
+        // Several keys may share an algorithm (rotation without kid): any one may verify. A
+        // refresh token only with a key this server signs with: one signed elsewhere, with a
+        // public key the configuration accepts, is not this server's to refresh.
         let kid = header.kid.as_deref();
-        check_signature(self.candidate_keys(alg, kid)?, &parts, alg)?;
+        let own = kind == TokenKind::Refresh;
+        let keys = self.candidate_keys(alg, kid)?;
+        check_signature(keys.filter(|k| !own || k.encoding.is_some()), &parts, alg)?;
         let raw = parts.claims_json()?;
         let c: Claims<'_> = serde_json::from_str(&raw)
             .map_err(|_| Reason::Malformed("claims are not a valid JSON object"))?;
@@ -237,36 +259,16 @@ impl JwtBackend {
         kind: TokenKind,
         issuer: Option<&str>,
     ) -> Result<(), Reason> {
-        let now = crate::time::now();
-        let leeway = self.s.leeway;
-        match c.exp {
-            Some(exp) if exp.saturating_add(leeway) <= now => return Err(Reason::Expired),
-            None if self.s.require_exp => return Err(Reason::MissingClaim("exp")),
-            _ => {}
-        }
-        if let Some(nbf) = c.nbf {
-            if nbf > now.saturating_add(leeway) {
-                return Err(Reason::NotYetValid);
-            }
-        }
-        // A token from the future was not issued by a clock this server trusts, and would
-        // outlive a logout-everywhere stamped before its `iat`.
-        if c.iat.is_some_and(|iat| iat > now.saturating_add(leeway)) {
-            return Err(Reason::IssuedInFuture);
-        }
-        if let Some(iss) = issuer {
-            match &c.iss {
-                None => return Err(Reason::MissingClaim("iss")),
-                Some(t) if t != iss => return Err(Reason::WrongIssuer),
-                _ => {}
-            }
-        }
-        match (&c.aud, self.s.audiences.is_empty()) {
-            (None, false) => return Err(Reason::MissingClaim("aud")),
-            (Some(_), true) => return Err(Reason::WrongAudience),
-            (Some(a), false) if !a.matches(&self.s.audiences) => return Err(Reason::WrongAudience),
-            _ => {}
-        }
+        self.check_registered(
+            Registered {
+                exp: c.exp,
+                nbf: c.nbf,
+                iat: c.iat,
+                iss: c.iss.as_deref(),
+                aud: c.aud.as_ref(),
+            },
+            issuer,
+        )?;
         let ok = match c.token_type.as_deref() {
             None => kind == TokenKind::Access,
             Some(t) => TokenKind::from_claim(t) == Some(kind),
@@ -285,6 +287,57 @@ impl JwtBackend {
     }
 }
 
+/// The registered claims every token is checked for, wherever its claims were read from.
+pub(super) struct Registered<'c> {
+    pub exp: Option<u64>,
+    pub nbf: Option<u64>,
+    pub iat: Option<u64>,
+    pub iss: Option<&'c str>,
+    pub aud: Option<&'c Audience<'c>>,
+}
+
+impl JwtBackend {
+    /// Checks times, issuer and audience; `issuer` is the `iss` the token's key source
+    /// requires, if any.
+    pub(super) fn check_registered(
+        &self,
+        r: Registered<'_>,
+        issuer: Option<&str>,
+    ) -> Result<(), Reason> {
+        let now = crate::time::now();
+        let leeway = self.s.leeway;
+        match r.exp {
+            Some(exp) if exp.saturating_add(leeway) <= now => return Err(Reason::Expired),
+            None if self.s.require_exp => return Err(Reason::MissingClaim("exp")),
+            _ => {}
+        }
+        if let Some(nbf) = r.nbf {
+            if nbf > now.saturating_add(leeway) {
+                return Err(Reason::NotYetValid);
+            }
+        }
+        // A token from the future was not issued by a clock this server trusts, and would
+        // outlive a logout-everywhere stamped before its `iat`.
+        if r.iat.is_some_and(|iat| iat > now.saturating_add(leeway)) {
+            return Err(Reason::IssuedInFuture);
+        }
+        if let Some(iss) = issuer {
+            match r.iss {
+                None => return Err(Reason::MissingClaim("iss")),
+                Some(t) if t != iss => return Err(Reason::WrongIssuer),
+                _ => {}
+            }
+        }
+        match (r.aud, self.s.audiences.is_empty()) {
+            (None, false) => return Err(Reason::MissingClaim("aud")),
+            (Some(_), true) => return Err(Reason::WrongAudience),
+            (Some(a), false) if !a.matches(&self.s.audiences) => return Err(Reason::WrongAudience),
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
 /// A token's three parts.
 pub(super) struct Parts<'t> {
     pub h64: &'t str,
@@ -298,6 +351,8 @@ pub(super) struct Parts<'t> {
 pub(super) struct Header<'b> {
     pub alg: Algorithm,
     pub kid: Option<Cow<'b, str>>,
+    /// The media type of the token (`typ`), if stated.
+    pub typ: Option<Cow<'b, str>>,
 }
 
 impl<'t> Parts<'t> {
@@ -330,9 +385,10 @@ impl<'t> Parts<'t> {
         if header.crit.is_some() {
             return Err(Reason::UnsupportedCritical);
         }
-        let alg = Algorithm::from_str(&header.alg).map_err(|_| Reason::AlgorithmNotAllowed)?;
+        let alg = algorithm_named(&header.alg).ok_or(Reason::AlgorithmNotAllowed)?;
         Ok(Header {
             alg,
+            typ: header.typ,
             kid: header.kid,
         })
     }
@@ -387,5 +443,6 @@ pub(super) fn token_info(c: &Claims<'_>) -> Result<TokenInfo, Reason> {
             Some(t) => Some(TokenKind::from_claim(t).ok_or(Reason::WrongTokenType)?),
         },
         family: owned(&c.fam),
+        from_provider: false,
     })
 }

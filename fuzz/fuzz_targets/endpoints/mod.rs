@@ -173,6 +173,10 @@ pub fn verifies_as(token: &str, token_type: &str) {
 pub const FIXED_DETAILS: &[&str] = &[
     r#"expected a JSON body like {"username": "...", "password": "..."}"#,
     r#"expected a JSON body like {"refresh_token": "..."}"#,
+    r#"send a JSON body like {"username": "...", "password": "..."} with Content-Type: application/json"#,
+    r#"send a JSON body like {"refresh_token": "..."} with Content-Type: application/json"#,
+    "the body is larger than 2097152 bytes",
+    "the login is too old to be refreshed: log in again",
     "invalid username or password",
     "the account is inactive",
     "no credentials were provided",

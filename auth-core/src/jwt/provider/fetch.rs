@@ -72,10 +72,12 @@ pub(crate) async fn fetch(
             let d: Discovery = serde_json::from_slice(&doc.body).map_err(|e| {
                 format!("{url}: not an OpenID discovery document with issuer and jwks_uri: {e}")
             })?;
-            if d.issuer.trim_end_matches('/') != issuer.trim_end_matches('/') {
+            // OpenID Connect Discovery 1.0, section 4.3: identical, a trailing slash included.
+            if d.issuer != *issuer {
                 return Err(format!(
-                    "{url} states issuer {:?}, not the configured {issuer:?}",
-                    d.issuer
+                    "{url} states the issuer {:?}, but the configured issuer is {issuer:?}: they \
+                     must be identical (a trailing slash included); configure {:?}",
+                    d.issuer, d.issuer
                 ));
             }
             check_url("jwks_uri", &d.jwks_uri).map_err(|e| e.to_string())?

@@ -69,7 +69,7 @@ fn key_of(e: &Entry) -> Option<JwtKey> {
     }
     let stated = match &e.alg {
         None => None,
-        Some(a) => Some(a.parse::<Algorithm>().ok()?),
+        Some(a) => Some(crate::jwt::verify::algorithm_named(a)?),
     };
     let (family, allowed, decoding): (Family, Vec<Algorithm>, DecodingKey) =
         match (e.kty.as_str(), e.crv.as_deref()) {

@@ -9,9 +9,14 @@ use crate::error::Reason;
 ///
 /// Paths are dotted (`realm_access.roles`); a claim whose name holds dots (Auth0's namespaced
 /// claims, `https://example.com/roles`) is given as one segment with
-/// [`ClaimMapping::roles_at`]. An absent claim grants nothing; a claim of the wrong shape (a
-/// `scope` that is not a string, roles that are not an array of strings) refuses the token as
-/// malformed, never yields an empty grant. Permissions taken from a token never hold a wildcard.
+/// [`ClaimMapping::roles_at`]. Only the claims the mapping names are read: any other claim of the
+/// token (a top-level `roles` while roles are read from `realm_access.roles`, a `token_type`,
+/// an `is_superuser`) is ignored, whatever its shape. An absent claim grants nothing; a claim it
+/// reads of another shape than it takes (a `scope` that is not a string, roles that are not an
+/// array of strings) refuses the token, naming the claim, never yields an empty grant.
+/// Permissions taken from a token never hold a wildcard. Staff and superuser flags are read only
+/// where [`ClaimMapping::staff_claim`] and [`ClaimMapping::superuser_claim`] say (off by
+/// default: a provider's user is neither).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimMapping {
     pub(crate) user_id: String,
@@ -20,6 +25,8 @@ pub struct ClaimMapping {
     pub(crate) scopes: bool,
     pub(crate) scope_prefix: String,
     pub(crate) scope_map: Vec<(String, String)>,
+    pub(crate) staff: Option<Vec<String>>,
+    pub(crate) superuser: Option<Vec<String>>,
 }
 
 impl Default for ClaimMapping {
@@ -33,6 +40,8 @@ impl Default for ClaimMapping {
             scopes: true,
             scope_prefix: String::new(),
             scope_map: Vec::new(),
+            staff: None,
+            superuser: None,
         }
     }
 }
@@ -81,51 +90,63 @@ impl ClaimMapping {
         self
     }
 
+    /// Reads the staff flag (a JSON boolean) at this dotted path (default: not read; a
+    /// provider's user is not staff).
+    pub fn staff_claim(mut self, path: &str) -> Self {
+        self.staff = Some(dotted(path));
+        self
+    }
+
+    /// Reads the superuser flag (a JSON boolean) at this dotted path (default: not read; a
+    /// provider's user is not a superuser).
+    pub fn superuser_claim(mut self, path: &str) -> Self {
+        self.superuser = Some(dotted(path));
+        self
+    }
+
     /// Grants `permission` for `scope` (instead of the scope's own name, prefixed).
     pub fn map_scope(mut self, scope: &str, permission: &str) -> Self {
         self.scope_map.push((scope.into(), permission.into()));
         self
     }
 
-    /// The user id, roles and permissions of a token's claims.
+    /// The user id, roles, permissions and flags of a token's claims.
     pub(crate) fn apply(&self, claims: &Value) -> Result<Mapped, Reason> {
         let user_id = match claims.get(&self.user_id) {
             Some(Value::String(s)) if !s.is_empty() => s.clone(),
             None if self.user_id == "sub" => return Err(Reason::MissingClaim("sub")),
             _ => {
-                return Err(Reason::Malformed(
-                    "the user-id claim is missing or not a string",
+                return Err(invalid(
+                    std::slice::from_ref(&self.user_id),
+                    "a non-empty string",
                 ))
             }
         };
         let mut roles = Vec::new();
         for path in &self.roles {
             if let Some(v) = lookup(claims, path) {
-                roles.extend(strings(v, false).ok_or(Reason::Malformed(
-                    "a roles claim is not an array of strings",
-                ))?);
+                roles
+                    .extend(strings(v, false).ok_or_else(|| invalid(path, "an array of strings"))?);
             }
         }
         let mut permissions = Vec::new();
         for path in &self.permissions {
             if let Some(v) = lookup(claims, path) {
-                permissions.extend(strings(v, true).ok_or(Reason::Malformed(
-                    "a permissions claim is not a string or an array of strings",
-                ))?);
+                let expected = "a space-separated string or an array of strings";
+                permissions.extend(strings(v, true).ok_or_else(|| invalid(path, expected))?);
             }
         }
         if self.scopes {
             // `scope` (RFC 8693, 9068): a space-separated string; `scp`: a string or an array.
             if let Some(v) = claims.get("scope") {
                 let Value::String(s) = v else {
-                    return Err(Reason::Malformed("`scope` is not a string"));
+                    return Err(invalid(&["scope".into()], "a space-separated string"));
                 };
                 permissions.extend(s.split_ascii_whitespace().map(|s| self.scope(s)));
             }
             if let Some(v) = claims.get("scp") {
-                let scopes = strings(v, true).ok_or(Reason::Malformed(
-                    "`scp` is not a string or an array of strings",
-                ))?;
+                let expected = "a space-separated string or an array of strings";
+                let scopes = strings(v, true).ok_or_else(|| invalid(&["scp".into()], expected))?;
                 permissions.extend(scopes.iter().map(|s| self.scope(s)));
             }
         }
@@ -135,6 +156,8 @@ impl ClaimMapping {
             user_id,
             roles,
             permissions,
+            staff: flag(claims, self.staff.as_deref())?,
+            superuser: flag(claims, self.superuser.as_deref())?,
         })
     }
 
@@ -152,6 +175,28 @@ pub(crate) struct Mapped {
     pub user_id: String,
     pub roles: Vec<String>,
     pub permissions: Vec<String>,
+    pub staff: bool,
+    pub superuser: bool,
+}
+
+/// A claim the mapping reads, of another shape than it takes.
+fn invalid(path: &[String], expected: &'static str) -> Reason {
+    Reason::InvalidClaim {
+        claim: path.join(".").into(),
+        expected,
+    }
+}
+
+/// A flag the mapping reads at `path` (absent: false); anything but a boolean refuses.
+fn flag(claims: &Value, path: Option<&[String]>) -> Result<bool, Reason> {
+    let Some(path) = path else {
+        return Ok(false);
+    };
+    match lookup(claims, path) {
+        None => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(_) => Err(invalid(path, "a boolean")),
+    }
 }
 
 fn lookup<'v>(claims: &'v Value, path: &[String]) -> Option<&'v Value> {
@@ -207,6 +252,33 @@ mod tests {
         ] {
             assert!(m.apply(&bad).is_err(), "{bad}");
         }
+        let err = m
+            .apply(&json!({"sub": "u", "realm_access": {"roles": "admin"}}))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the claim `realm_access.roles` is not an array of strings"
+        );
+        // Claims the mapping does not read are ignored, whatever their shape.
+        let ignored = json!({"sub": "u", "roles": "admin", "token_type": "Bearer",
+                             "is_superuser": true, "is_staff": "yes"});
+        let got = m.apply(&ignored).unwrap();
+        assert!(got.roles.is_empty() && !got.staff && !got.superuser);
+        // Flags only where the mapping names them, and only booleans.
+        let flags = ClaimMapping::default()
+            .staff_claim("app.staff")
+            .superuser_claim("admin");
+        let got = flags
+            .apply(&json!({"sub": "u", "app": {"staff": true}, "is_superuser": true}))
+            .unwrap();
+        assert!(got.staff && !got.superuser);
+        assert_eq!(
+            flags
+                .apply(&json!({"sub": "u", "admin": "true"}))
+                .unwrap_err()
+                .to_string(),
+            "the claim `admin` is not a boolean"
+        );
         let oid = ClaimMapping::default().user_id_claim("oid");
         assert_eq!(oid.apply(&json!({"oid": "o"})).unwrap().user_id, "o");
         assert!(oid.apply(&json!({"sub": "s"})).is_err());

@@ -44,6 +44,7 @@ pub struct IdentityProvider {
     pub(crate) issuer: Option<String>,
     location: Result<Location, ConfigError>,
     pub(crate) mapping: ClaimMapping,
+    require_at_jwt: bool,
     timing: Timing,
     client: Option<reqwest::Client>,
 }
@@ -54,6 +55,7 @@ impl fmt::Debug for IdentityProvider {
             .field("issuer", &self.issuer)
             .field("location", &self.location)
             .field("mapping", &self.mapping)
+            .field("require_at_jwt", &self.require_at_jwt)
             .field("timing", &self.timing)
             .finish_non_exhaustive()
     }
@@ -65,6 +67,7 @@ impl IdentityProvider {
             issuer,
             location,
             mapping: ClaimMapping::default(),
+            require_at_jwt: false,
             timing: Timing {
                 refresh: Duration::from_secs(600),
                 cooldown: Duration::from_secs(30),
@@ -152,6 +155,17 @@ impl IdentityProvider {
         self
     }
 
+    /// Requires the provider's tokens to be marked as access tokens (`typ: at+jwt`, RFC 9068
+    /// section 4), refusing any other (default: no). Turn it on for providers that mark their
+    /// access tokens (panva's oidc-provider, Auth0 with the RFC 9068 profile, Curity); Keycloak,
+    /// Entra ID and Okta do not, so none of the presets does. Without it, ID tokens are still
+    /// refused where they can be told apart (`nonce`, `at_hash`, `c_hash`, Keycloak's
+    /// `typ: "ID"`).
+    pub fn require_access_token_type(mut self, yes: bool) -> Self {
+        self.require_at_jwt = yes;
+        self
+    }
+
     /// How often the keys are fetched again when the JWKS states no `max-age` (default 10 min).
     pub fn refresh_interval(mut self, every: Duration) -> Self {
         self.timing.refresh = every;
@@ -218,6 +232,7 @@ impl IdentityProvider {
             issuer: self.issuer,
             discovery,
             mapping: self.mapping,
+            require_at_jwt: self.require_at_jwt,
             keys,
         })
     }
@@ -230,5 +245,7 @@ pub(crate) struct Provider {
     /// The discovery document's URL, for a provider found by discovery (documentation).
     pub discovery: Option<String>,
     pub mapping: ClaimMapping,
+    /// Whether its tokens must have `typ: at+jwt`.
+    pub require_at_jwt: bool,
     pub keys: RemoteKeys,
 }

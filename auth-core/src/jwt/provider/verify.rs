@@ -6,13 +6,52 @@ use std::borrow::Cow;
 
 use jsonwebtoken::Algorithm;
 use serde::Deserialize;
+use serde_json::Value;
 
 use super::keyset::Refetch;
 use super::Provider;
-use crate::context::AuthContext;
+use crate::context::{AuthContext, TokenInfo};
 use crate::error::Reason;
-use crate::jwt::backend::{JwtBackend, TokenKind};
-use crate::jwt::verify::{check_signature, Claims, Identity, Parts, MAX_HEADER};
+use crate::jwt::backend::JwtBackend;
+use crate::jwt::verify::{
+    check_signature, numeric_date, Audience, Header, Parts, Registered, MAX_HEADER,
+};
+
+/// Whether a provider's token is an access token. RFC 9068 marks one with `typ: at+jwt`, which
+/// `require_at_jwt` demands; without that mark, an OpenID ID token is told apart by what only ID
+/// tokens carry: `nonce`, `at_hash`, `c_hash`, or Keycloak's `typ: "ID"` claim. An ID token
+/// whose `aud` is this API's would otherwise pass for an access token.
+fn check_access_token(
+    require_at_jwt: bool,
+    typ: Option<&str>,
+    claims: &Value,
+) -> Result<(), Reason> {
+    let typ = typ.map(|t| {
+        let t = t.to_ascii_lowercase();
+        t.strip_prefix("application/")
+            .map(str::to_owned)
+            .unwrap_or(t)
+    });
+    if typ.as_deref() == Some("at+jwt") {
+        return Ok(());
+    }
+    if require_at_jwt {
+        return Err(Reason::Other(
+            "not an access token: the provider's access tokens must have `typ: at+jwt` (RFC 9068)"
+                .into(),
+        ));
+    }
+    let id_token = ["nonce", "at_hash", "c_hash"]
+        .iter()
+        .any(|c| claims.get(c).is_some())
+        || claims.get("typ").and_then(Value::as_str) == Some("ID");
+    if id_token {
+        return Err(Reason::Other(
+            "an OpenID ID token is not an access token".into(),
+        ));
+    }
+    Ok(())
+}
 
 impl JwtBackend {
     /// The identity provider whose tokens state this token's `iss`, or `None` for the static
@@ -41,6 +80,15 @@ impl JwtBackend {
             if has_static && self.s.issuer.as_deref() == Some(iss) {
                 return Ok(None);
             }
+            // A provider's issuer but for a trailing slash: issuers are compared exactly
+            // (the refresher's log names both when discovery states the other one).
+            let near = |i: &str| i.trim_end_matches('/') == iss.trim_end_matches('/');
+            if providers
+                .iter()
+                .any(|p| p.issuer.as_deref().is_some_and(near))
+            {
+                return Err(Reason::WrongIssuer);
+            }
         }
         // The source that requires no issuer, if there is one (at most one: checked at build).
         if has_static && self.s.issuer.is_none() {
@@ -54,21 +102,25 @@ impl JwtBackend {
     }
 
     /// Verifies a token of provider `p` with `p`'s keys, and maps its claims.
+    ///
+    /// Only the registered claims (`exp`, `nbf`, `iat`, `iss`, `aud`, `jti`) and the claims
+    /// `p`'s mapping names are read: nothing else of the token reaches the identity, whatever
+    /// its name or shape (a `token_type`, a `fam`, an `is_superuser` are ignored). The context
+    /// is marked as a provider's, which this server's token lifecycle refuses.
     pub(in crate::jwt) fn verify_with_provider(
         &self,
         p: &Provider,
         parts: &Parts<'_>,
-        alg: Algorithm,
-        kid: Option<&str>,
-        kind: TokenKind,
+        header: &Header<'_>,
     ) -> Result<AuthContext, Reason> {
         use Algorithm::*;
+        let alg = header.alg;
         // Never a shared secret for a provider's token: its keys are public.
         if matches!(alg, HS256 | HS384 | HS512) {
             return Err(Reason::AlgorithmNotAllowed);
         }
         let keys = p.keys.current().ok_or(Reason::KeysUnavailable)?;
-        match kid {
+        match header.kid.as_deref() {
             Some(kid) => {
                 let key = keys
                     .iter()
@@ -91,23 +143,75 @@ impl JwtBackend {
             }
         }
         let raw = parts.claims_json()?;
-        let c: Claims<'_> = serde_json::from_str(&raw)
-            .map_err(|_| Reason::Malformed("claims are not a valid JSON object"))?;
-        self.check_claims(&c, kind, p.issuer.as_deref())?;
-        let value: serde_json::Value = serde_json::from_str(&raw)
-            .map_err(|_| Reason::Malformed("claims are not a valid JSON object"))?;
-        let mapped = p.mapping.apply(&value)?;
-        let name = c
-            .username
-            .as_deref()
-            .or_else(|| value.get("preferred_username").and_then(|v| v.as_str()));
-        let identity = Identity {
-            user_id: &mapped.user_id,
-            roles: &mapped.roles,
-            permissions: &mapped.permissions,
-            name,
+        let claims: Value = serde_json::from_str(&raw)
+            .ok()
+            .filter(Value::is_object)
+            .ok_or(Reason::Malformed("claims are not a valid JSON object"))?;
+        let time = |name: &'static str| -> Result<Option<u64>, Reason> {
+            match claims.get(name) {
+                None => Ok(None),
+                Some(v) => numeric_date(v).map_err(|_| Reason::InvalidClaim {
+                    claim: name.into(),
+                    expected: "a NumericDate (a JSON number)",
+                }),
+            }
         };
-        self.context(&c, identity, &raw)
+        let text = |name: &'static str| -> Result<Option<&str>, Reason> {
+            match claims.get(name) {
+                None => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s)),
+                Some(_) => Err(Reason::InvalidClaim {
+                    claim: name.into(),
+                    expected: "a string",
+                }),
+            }
+        };
+        let aud = match claims.get("aud") {
+            None => None,
+            Some(v) => Some(Audience::deserialize(v).map_err(|_| Reason::InvalidClaim {
+                claim: "aud".into(),
+                expected: "a string or an array of strings",
+            })?),
+        };
+        let (exp, iat) = (time("exp")?, time("iat")?);
+        let registered = Registered {
+            exp,
+            nbf: time("nbf")?,
+            iat,
+            iss: text("iss")?,
+            aud: aud.as_ref(),
+        };
+        self.check_registered(registered, p.issuer.as_deref())?;
+        check_access_token(p.require_at_jwt, header.typ.as_deref(), &claims)?;
+        let mapped = p.mapping.apply(&claims)?;
+        let name = match claims.get("username") {
+            Some(Value::String(n)) => Some(n.as_str()),
+            _ => claims.get("preferred_username").and_then(Value::as_str),
+        };
+        let info = TokenInfo {
+            jti: text("jti")?.map(Box::from),
+            exp,
+            iat,
+            // A provider's `iat_ms` is not this library's: the end of the `iat` second.
+            issued_at_ms: iat.map(|s| s.saturating_mul(1000).saturating_add(999)),
+            token_type: None,
+            family: None,
+            from_provider: true,
+        };
+        let grants = self
+            .s
+            .grants
+            .get(&mapped.roles, &mapped.permissions, self.s.roles.as_ref());
+        let mut ctx = AuthContext::builder(mapped.user_id.as_str())
+            .grants(grants)
+            .staff(mapped.staff)
+            .superuser(mapped.superuser)
+            .backend(self.s.name.clone())
+            .token(info);
+        if let Some(name) = name {
+            ctx = ctx.name(name);
+        }
+        Ok(ctx.raw_claims(raw).build())
     }
 
     /// After `verify` refused `token` for an unknown key (or keys not loaded yet): asks its

@@ -30,6 +30,10 @@ Configuration (environment variables):
   AUTH_OIDC_AUDIENCE        the `aud` the provider's tokens must hold  (default: none)
   AUTH_OIDC_ROLES_CLAIM     dotted path of the roles claim             (default realm_access.roles)
   AUTH_OIDC_SCOPES_AS_PERMISSIONS  `on` or `off`: scopes become permissions (default on)
+  AUTH_OIDC_STAFF_CLAIM, AUTH_OIDC_SUPERUSER_CLAIM  dotted paths of boolean claims that make a
+                            provider's user staff or a superuser      (default: none, never)
+  AUTH_OIDC_REQUIRE_AT_JWT  `on`: the provider's tokens must have typ at+jwt (RFC 9068)
+                                                                       (default off)
   AUTH_JWKS_REFRESH_SECS    key refresh interval                       (default 600)
   AUTH_JWKS_COOLDOWN_SECS   least time between fetches asked for by unknown kids (default 30)
   AUTH_REFRESH_ABSOLUTE_SECS  a login's refresh tokens stop refreshing this long after it
@@ -49,7 +53,8 @@ Configuration (environment variables):
   AUTH_SESSION_ABSOLUTE_SECS  a session ends this long after login     (default 28800)
   AUTH_ALLOWED_ORIGINS      comma-separated origins allowed to send state-changing requests with
                             the session cookie (default: the server's own)
-  RUST_LOG                  log filter                                 (default info)
+  RUST_LOG                  log filter (actix-session's per-cookie warnings stay off unless it
+                            names actix_session)                      (default info)
 ";
 
 /// A configuration mistake, naming the variable.
@@ -102,20 +107,24 @@ fn identity_provider(mut jwt: JwtConfig, has_own_issuer: bool) -> Result<JwtConf
         }
     };
     let roles = var("AUTH_OIDC_ROLES_CLAIM")?.unwrap_or_else(|| "realm_access.roles".into());
-    let scopes = match var("AUTH_OIDC_SCOPES_AS_PERMISSIONS")?.as_deref() {
-        None | Some("on") => true,
-        Some("off") => false,
-        Some(other) => {
-            return Err(err(
-                "AUTH_OIDC_SCOPES_AS_PERMISSIONS",
-                format!("{other:?}: expected `on` or `off`"),
-            ))
+    let scopes = on_off("AUTH_OIDC_SCOPES_AS_PERMISSIONS", true)?;
+    let (staff, superuser) = (
+        var("AUTH_OIDC_STAFF_CLAIM")?,
+        var("AUTH_OIDC_SUPERUSER_CLAIM")?,
+    );
+    provider = provider.map_claims(|mut m| {
+        m = m
+            .roles_claims([roles.as_str()])
+            .scopes_as_permissions(scopes);
+        if let Some(path) = &staff {
+            m = m.staff_claim(path);
         }
-    };
-    provider = provider.map_claims(|m| {
-        m.roles_claims([roles.as_str()])
-            .scopes_as_permissions(scopes)
+        if let Some(path) = &superuser {
+            m = m.superuser_claim(path);
+        }
+        m
     });
+    provider = provider.require_access_token_type(on_off("AUTH_OIDC_REQUIRE_AT_JWT", false)?);
     if let Some(every) = secs("AUTH_JWKS_REFRESH_SECS")? {
         provider = provider.refresh_interval(every);
     }
@@ -126,6 +135,16 @@ fn identity_provider(mut jwt: JwtConfig, has_own_issuer: bool) -> Result<JwtConf
         jwt = jwt.audience(aud);
     }
     Ok(jwt.identity_provider(provider))
+}
+
+/// A variable that is `on` or `off`.
+fn on_off(name: &'static str, default: bool) -> Result<bool, EnvError> {
+    match var(name)?.as_deref() {
+        None => Ok(default),
+        Some("on") => Ok(true),
+        Some("off") => Ok(false),
+        Some(other) => Err(err(name, format!("{other:?}: expected `on` or `off`"))),
+    }
 }
 
 pub fn var(name: &'static str) -> Result<Option<String>, EnvError> {

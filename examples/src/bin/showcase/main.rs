@@ -154,6 +154,8 @@ where
             .wrap(SessionStoreErrors)
             .app_data(web.auth.clone())
             .app_data(web.openapi.clone())
+            // Bodies refused before a handler runs answer in the library's error shape.
+            .app_data(auth_actix::json_config(web::JsonConfig::default()))
             .configure(routes::register)
             .service(web.endpoints.scope("/auth"))
     })
@@ -174,12 +176,18 @@ async fn main() -> std::io::Result<()> {
         print!("{}", config::HELP);
         return Ok(());
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+    // actix-session logs every refused session cookie at WARN, unbounded (300 bogus cookies,
+    // 300 lines); the library logs refused requests itself, at most 20 lines a second. So its
+    // warnings are left out unless RUST_LOG names actix_session.
+    let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into());
+    let mut filter = tracing_subscriber::EnvFilter::try_new(&filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    if !std::env::var("RUST_LOG").is_ok_and(|v| v.contains("actix_session")) {
+        if let Ok(quiet) = "actix_session=error".parse() {
+            filter = filter.add_directive(quiet);
+        }
+    }
+    tracing_subscriber::fmt().with_env_filter(filter).init();
     let settings = config::from_env().unwrap_or_else(|e| configuration_error(e));
     let config::Settings {
         bind,

@@ -1,0 +1,64 @@
+//! What the endpoints read from a request body, and how they refuse one they cannot read: in
+//! the library's error shape, saying what to send, never with serde's wording (which may quote
+//! the body, a password included).
+
+use actix_web::error::{JsonPayloadError, UrlencodedError};
+use actix_web::HttpRequest;
+use auth_core::AuthError;
+use serde::Deserialize;
+
+/// The body of a login (`/token`, `/session`).
+#[derive(Deserialize)]
+pub(super) struct Login {
+    pub username: String,
+    pub password: String,
+}
+
+/// The body of `/refresh` and `/logout`.
+#[derive(Deserialize, Default)]
+pub(super) struct RefreshBody {
+    pub refresh_token: Option<String>,
+}
+
+impl RefreshBody {
+    /// A body that may be absent (`/logout`): empty is no refresh token; anything else must be
+    /// the JSON, or the request is a 400 (a logout that cannot read its refresh token must not
+    /// answer 204 and leave it alive).
+    pub(super) fn optional(body: &[u8]) -> Result<RefreshBody, AuthError> {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(RefreshBody::default());
+        }
+        serde_json::from_slice(body).map_err(|_| {
+            AuthError::BadRequest(
+                r#"expected no body, or a JSON body like {"refresh_token": "..."}"#.into(),
+            )
+        })
+    }
+}
+
+/// A body that is not the JSON an endpoint takes: 400 (415 without a JSON content type, 413
+/// when too large) with the library's error body, saying what is expected.
+pub(super) fn bad_body(err: JsonPayloadError, req: &HttpRequest) -> actix_web::Error {
+    let expected = if req.path().ends_with("/token") || req.path().ends_with("/session") {
+        r#"a JSON body like {"username": "...", "password": "..."}"#
+    } else {
+        r#"a JSON body like {"refresh_token": "..."}"#
+    };
+    crate::response::body_error(&err, expected)
+}
+
+/// A session login body that is neither the JSON nor the form it takes (actix-web tries the
+/// form last): the same answers as [`bad_body`].
+pub(super) fn bad_form(err: UrlencodedError, _req: &HttpRequest) -> actix_web::Error {
+    let as_json = match err {
+        UrlencodedError::Overflow { size, limit } => JsonPayloadError::OverflowKnownLength {
+            length: size,
+            limit,
+        },
+        UrlencodedError::ContentType => JsonPayloadError::ContentType,
+        _ => JsonPayloadError::Payload(actix_web::error::PayloadError::EncodingCorrupted),
+    };
+    let expected =
+        r#"a JSON body like {"username": "...", "password": "..."} or the same as a form"#;
+    crate::response::body_error(&as_json, expected)
+}
