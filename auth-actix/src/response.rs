@@ -182,26 +182,32 @@ pub(crate) fn body_error(
     expected: &str,
 ) -> actix_web::Error {
     use actix_web::error::JsonPayloadError as E;
-    let (status, error, detail) = match err {
-        E::Overflow { limit } | E::OverflowKnownLength { limit, .. } => (
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            format!("the body is larger than {limit} bytes"),
-        ),
-        E::ContentType => (
+    match err {
+        E::Overflow { limit } | E::OverflowKnownLength { limit, .. } => too_large(*limit),
+        E::ContentType => refusal(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
-            format!("send {expected} with Content-Type: application/json"),
+            &format!("send {expected} with Content-Type: application/json"),
         ),
-        _ => (
+        _ => refusal(
             StatusCode::BAD_REQUEST,
             "bad_request",
-            format!("expected {expected}"),
+            &format!("expected {expected}"),
         ),
-    };
-    let response = HttpResponse::build(status).json(Body {
-        error,
-        detail: &detail,
-    });
+    }
+}
+
+/// 413: a body over `limit` bytes.
+pub(crate) fn too_large(limit: usize) -> actix_web::Error {
+    refusal(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        &format!("the body is larger than {limit} bytes"),
+    )
+}
+
+/// A refusal of a request's body, in the library's error shape, as an actix error.
+pub(crate) fn refusal(status: StatusCode, error: &str, detail: &str) -> actix_web::Error {
+    let response = HttpResponse::build(status).json(Body { error, detail });
     actix_web::error::InternalError::from_response("malformed request body", response).into()
 }

@@ -48,17 +48,21 @@ pub(super) fn bad_body(err: JsonPayloadError, req: &HttpRequest) -> actix_web::E
 }
 
 /// A session login body that is neither the JSON nor the form it takes (actix-web tries the
-/// form last): the same answers as [`bad_body`].
+/// form last): 415 for another content type, 413 when too large, else 400, with fixed texts.
 pub(super) fn bad_form(err: UrlencodedError, _req: &HttpRequest) -> actix_web::Error {
-    let as_json = match err {
-        UrlencodedError::Overflow { size, limit } => JsonPayloadError::OverflowKnownLength {
-            length: size,
-            limit,
-        },
-        UrlencodedError::ContentType => JsonPayloadError::ContentType,
-        _ => JsonPayloadError::Payload(actix_web::error::PayloadError::EncodingCorrupted),
-    };
-    let expected =
-        r#"a JSON body like {"username": "...", "password": "..."} or the same as a form"#;
-    crate::response::body_error(&as_json, expected)
+    use actix_web::http::StatusCode;
+    const FIELDS: &str = r#"{"username": "...", "password": "..."}"#;
+    match err {
+        UrlencodedError::Overflow { limit, .. } => crate::response::too_large(limit),
+        UrlencodedError::ContentType => crate::response::refusal(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            &format!("send {FIELDS} as application/json or application/x-www-form-urlencoded"),
+        ),
+        _ => crate::response::refusal(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            &format!("expected a JSON body like {FIELDS}, or the same fields as a form"),
+        ),
+    }
 }

@@ -63,6 +63,7 @@
 mod body;
 mod cookies;
 mod session;
+mod well_known;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -74,6 +75,7 @@ use auth_core::{AuthConfig, AuthError, AuthUser, Reason};
 use serde::{Deserialize, Serialize};
 
 pub use cookies::CookieSettings;
+pub use well_known::{well_known, DEFAULT_MAX_AGE};
 
 use body::{bad_body, bad_form, Login, RefreshBody};
 

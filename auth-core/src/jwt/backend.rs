@@ -16,6 +16,8 @@ use crate::revocation::{RevocationStore, TokenRef};
 /// What a built backend knows; see [`super::JwtConfig`] for each setting.
 pub(crate) struct Settings {
     pub keys: Vec<JwtKey>,
+    /// The keys this server issues with and rotates, if it has a ring.
+    pub ring: Option<super::ring::KeyRing>,
     /// Whether keys are chosen by `kid` (every key has one) rather than by `alg`.
     pub kid_mode: bool,
     pub sources: Vec<CredentialSource>,
@@ -70,6 +72,16 @@ impl fmt::Debug for JwtBackend {
 }
 
 impl JwtBackend {
+    /// The key ring this backend issues with, if it has one (its JWKS is what to publish).
+    pub fn key_ring(&self) -> Option<&super::ring::KeyRing> {
+        self.s.ring.as_ref()
+    }
+
+    /// The issuer this backend's own tokens state, if configured.
+    pub fn issuer(&self) -> Option<&str> {
+        self.s.issuer.as_deref()
+    }
+
     /// The revocation store, if any.
     pub fn revocation(&self) -> Option<&Arc<dyn RevocationStore>> {
         self.s.revocation.as_ref()

@@ -40,6 +40,7 @@ pub struct JwtConfig {
     pub(crate) refresh_retry: u64,
     pub(crate) refresh_absolute: u64,
     users: Option<std::sync::Arc<dyn crate::session::DynUsers>>,
+    ring: Option<super::ring::KeyRing>,
     pub(crate) cache_capacity: usize,
     pub(crate) cache_ttl: u64,
     #[cfg(feature = "oidc")]
@@ -58,6 +59,7 @@ impl fmt::Debug for JwtConfig {
             .field("refresh_ttl", &self.refresh_ttl)
             .field("refresh_absolute", &self.refresh_absolute)
             .field("users", &self.users.is_some())
+            .field("ring", &self.ring)
             .finish_non_exhaustive()
     }
 }
@@ -85,6 +87,7 @@ impl JwtConfig {
             refresh_retry: 10,
             refresh_absolute: 30 * 24 * 3600,
             users: None,
+            ring: None,
             cache_capacity: 10_000,
             cache_ttl: 300,
             #[cfg(feature = "oidc")]
@@ -231,6 +234,18 @@ impl JwtConfig {
         self
     }
 
+    /// Issues with the current key of `ring` (its `kid` in every token's header) instead of the
+    /// first static key that can sign, and verifies this server's tokens with every key of the
+    /// ring too (by `kid`), beside the static keys. Keep a clone of the ring to rotate its keys
+    /// while the server runs ([`KeyRing::replace`](super::KeyRing::replace)); publish its JWKS
+    /// (`auth_actix::endpoints::well_known`) so that other services verify these tokens. Give
+    /// the configuration an issuer ([`JwtConfig::issuer`]): other services tell this one's
+    /// tokens by it.
+    pub fn key_ring(mut self, ring: super::ring::KeyRing) -> Self {
+        self.ring = Some(ring);
+        self
+    }
+
     /// Puts the user's permissions into issued access tokens (default: no, as Django-Bolt).
     pub fn permissions_in_tokens(mut self, yes: bool) -> Self {
         self.permissions_in_tokens = yes;
@@ -295,7 +310,7 @@ impl JwtConfig {
         let no_provider = self.providers.is_empty();
         #[cfg(not(feature = "oidc"))]
         let no_provider = true;
-        if keys.is_empty() && no_provider {
+        if keys.is_empty() && no_provider && self.ring.is_none() {
             return Err(ConfigError::NoJwtKey);
         }
         let with_kid = keys.iter().filter(|k| k.kid.is_some()).count();
@@ -324,7 +339,7 @@ impl JwtConfig {
         let cache = TokenCache::new(self.cache_capacity, self.cache_ttl).map(Arc::new);
         #[cfg(feature = "oidc")]
         let providers = {
-            let has_static = !keys.is_empty();
+            let has_static = !keys.is_empty() || self.ring.is_some();
             let mut issuers: Vec<Option<String>> = Vec::new();
             if has_static {
                 issuers.push(self.issuer.clone());
@@ -348,9 +363,13 @@ impl JwtConfig {
             }
             started
         };
+        if let Some(ring) = &self.ring {
+            ring.attach(cache.as_ref());
+        }
         Ok(JwtBackend {
             s: Settings {
                 keys,
+                ring: self.ring,
                 kid_mode: with_kid != 0,
                 sources,
                 issuer: self.issuer,

@@ -183,12 +183,28 @@ struct Identity<'a> {
 }
 
 impl JwtBackend {
-    fn signing_key(&self) -> Result<(&JwtKey, &EncodingKey), IssueError> {
-        self.s
+    /// Signs `claims`: with the key ring's current key when there is a ring, else with the first
+    /// static key that can sign; the header names the key's `kid`, if it has one.
+    fn sign(&self, claims: &Map<String, Value>) -> Result<String, IssueError> {
+        let sign = |key: &JwtKey, encoding: &EncodingKey| {
+            let mut header = Header::new(key.algorithms[0]);
+            header.kid = key.kid.as_deref().map(str::to_owned);
+            jsonwebtoken::encode(&header, claims, encoding)
+                .map_err(|e| IssueError::Encoding(e.to_string()))
+        };
+        if let Some(ring) = &self.s.ring {
+            let current = ring.current();
+            let key = current.jwt_key();
+            let encoding = key.encoding.as_ref().ok_or(IssueError::NoSigningKey)?;
+            return sign(key, encoding);
+        }
+        let (key, encoding) = self
+            .s
             .keys
             .iter()
             .find_map(|k| k.encoding.as_ref().map(|e| (k, e)))
-            .ok_or(IssueError::NoSigningKey)
+            .ok_or(IssueError::NoSigningKey)?;
+        sign(key, encoding)
     }
 
     /// Issues a token for `user`.
@@ -259,7 +275,6 @@ impl JwtBackend {
         {
             return Err(IssueError::ReservedClaim(bad.clone()));
         }
-        let (key, encoding) = self.signing_key()?;
         let now_ms = crate::time::now_ms();
         let now = now_ms / 1000;
         let ttl = opts.expires_in.unwrap_or(if opts.refresh {
@@ -329,11 +344,7 @@ impl JwtBackend {
             claims.insert("aud".into(), aud.clone().into());
         }
 
-        let alg = key.algorithms[0];
-        let mut header = Header::new(alg);
-        header.kid = key.kid.as_deref().map(str::to_owned);
-        let token = jsonwebtoken::encode(&header, &claims, encoding)
-            .map_err(|e| IssueError::Encoding(e.to_string()))?;
+        let token = self.sign(&claims)?;
         Ok(IssuedToken {
             token,
             jti,

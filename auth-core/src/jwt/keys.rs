@@ -119,6 +119,22 @@ impl JwtKey {
         }
     }
 
+    /// A private key bound to the one algorithm it signs with (a key ring's).
+    pub(crate) fn signing(
+        family: Family,
+        alg: Algorithm,
+        decoding: DecodingKey,
+        encoding: EncodingKey,
+    ) -> Self {
+        JwtKey {
+            kid: None,
+            algorithms: vec![alg],
+            family,
+            decoding,
+            encoding: Some(encoding),
+        }
+    }
+
     /// An HMAC secret for the given algorithms (each of HS256/HS384/HS512); it also signs.
     ///
     /// Refuses secrets shorter than [`MIN_HMAC_SECRET_LEN`] bytes.

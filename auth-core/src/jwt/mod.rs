@@ -1,7 +1,8 @@
 //! The JWT backend: configuration ([`JwtConfig`], `config.rs`), keys ([`JwtKey`], `keys.rs`),
 //! the backend ([`JwtBackend`], `backend.rs`) and its verification (`verify.rs`) and
 //! verified-token cache (`cache.rs`), issuing ([`TokenOptions`], [`IssuedToken`], `issue.rs`)
-//! and the token lifecycle (refresh, logout: `lifecycle.rs`); with the `oidc` feature, keys
+//! and the token lifecycle (refresh, logout: `lifecycle.rs`), the keys it issues with and
+//! rotates ([`KeyRing`], `ring.rs`); with the `oidc` feature, keys
 //! published by identity providers ([`IdentityProvider`], `provider/`).
 //!
 //! What is verified, in order: the token has three base64url parts; the header is JSON with a
@@ -20,6 +21,7 @@ mod keys;
 mod lifecycle;
 #[cfg(feature = "oidc")]
 pub(crate) mod provider;
+mod ring;
 mod verify;
 
 pub use backend::{JwtBackend, TokenKind};
@@ -30,3 +32,4 @@ pub use keys::{JwtKey, MIN_HMAC_SECRET_LEN};
 pub use lifecycle::IN_FLIGHT_MS;
 #[cfg(feature = "oidc")]
 pub use provider::{ClaimMapping, IdentityProvider};
+pub use ring::{KeyRing, KeyState, SigningKey};

@@ -209,9 +209,25 @@ impl JwtBackend {
         // refresh token only with a key this server signs with: one signed elsewhere, with a
         // public key the configuration accepts, is not this server's to refresh.
         let kid = header.kid.as_deref();
-        let own = kind == TokenKind::Refresh;
-        let keys = self.candidate_keys(alg, kid)?;
-        check_signature(keys.filter(|k| !own || k.encoding.is_some()), &parts, alg)?;
+        let ring_key = match (&self.s.ring, kid) {
+            (Some(ring), Some(kid)) => ring.verifying(kid),
+            _ => None,
+        };
+        match ring_key {
+            // A key of the ring, by kid: bound to the one algorithm it signs with.
+            Some(key) => {
+                let key = key.jwt_key();
+                if !key.algorithms.contains(&alg) {
+                    return Err(Reason::AlgorithmNotAllowed);
+                }
+                check_signature(std::iter::once(key), &parts, alg)?;
+            }
+            None => {
+                let own = kind == TokenKind::Refresh;
+                let keys = self.candidate_keys(alg, kid)?;
+                check_signature(keys.filter(|k| !own || k.encoding.is_some()), &parts, alg)?;
+            }
+        }
         let raw = parts.claims_json()?;
         let c: Claims<'_> = serde_json::from_str(&raw)
             .map_err(|_| Reason::Malformed("claims are not a valid JSON object"))?;

@@ -94,6 +94,16 @@ impl Showcase {
         showcase
     }
 
+    /// Sends the process a signal (`HUP`, `TERM`, ...).
+    pub fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -{name}");
+    }
+
     /// `http://127.0.0.1:PORT`.
     pub fn origin(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)

@@ -245,10 +245,11 @@ fn failed(s: &Shared, why: &str) -> Duration {
     }
 }
 
-/// When to fetch again: the JWKS's `max-age` within bounds, else the refresh interval.
+/// When to fetch again: the JWKS's `max-age` within bounds, but never later than the refresh
+/// interval (the interval configured is the longest a removed key may keep verifying).
 fn refresh_after(t: &Timing, max_age: Option<Duration>) -> Duration {
     match max_age {
-        Some(age) => age.clamp(MIN_MAX_AGE, MAX_MAX_AGE),
+        Some(age) => age.clamp(MIN_MAX_AGE, MAX_MAX_AGE).min(t.refresh),
         None => t.refresh,
     }
 }

@@ -30,8 +30,8 @@ use crate::jwt::cache::TokenCache;
 /// A remote key source: an OpenID provider (discovery) or a JWKS URL, with the issuer its tokens
 /// state and how their claims map to an identity.
 ///
-/// Defaults: keys refreshed every 10 minutes (or at the `max-age` the JWKS is served with,
-/// between 1 minute and 1 day), an unknown `kid` fetches again at most every 30 seconds, one
+/// Defaults: keys refreshed every 10 minutes (or sooner, at the `max-age` the JWKS is served
+/// with, taken between 1 minute and 1 day), an unknown `kid` fetches again at most every 30 seconds, one
 /// fetch (discovery and JWKS) must finish within 5 seconds, documents of at most 256 KiB.
 ///
 /// ```

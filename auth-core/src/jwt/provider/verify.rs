@@ -72,7 +72,7 @@ impl JwtBackend {
         let raw = parts.claims_json()?;
         let Iss { iss } = serde_json::from_str(&raw)
             .map_err(|_| Reason::Malformed("claims are not a valid JSON object"))?;
-        let has_static = !self.s.keys.is_empty();
+        let has_static = !self.s.keys.is_empty() || self.s.ring.is_some();
         if let Some(iss) = iss.as_deref() {
             if let Some(p) = providers.iter().find(|p| p.issuer.as_deref() == Some(iss)) {
                 return Ok(Some(p));

@@ -20,8 +20,16 @@ Configuration (environment variables):
   AUTH_JWT_RSA_PUBLIC_KEY   path to a PEM RSA public key: accept RS256 tokens
   AUTH_JWT_EC_PUBLIC_KEY    path to a PEM P-256 public key: accept ES256 tokens
   AUTH_JWT_ED_PUBLIC_KEY    path to a PEM Ed25519 public key: accept EdDSA tokens
+  AUTH_JWT_SIGNING_KEY_DIR  issue with the private keys of this directory (`<kid>.pem`: RSA,
+                            EC P-256 or Ed25519, PKCS#8) and the kid its file `current` names;
+                            the others are published and accepted; /.well-known/jwks.json and
+                            /.well-known/openid-configuration serve the public keys (default:
+                            none; tokens signed with AUTH_JWT_SECRET)
+  AUTH_JWT_KEY_RELOAD_SECS  read AUTH_JWT_SIGNING_KEY_DIR again this often, and on SIGHUP
+                                                                       (default 30)
   AUTH_JWT_AUDIENCE         required `aud`                             (default: none; tokens with an aud are refused)
-  AUTH_JWT_ISSUER           required `iss`                             (default: none)
+  AUTH_JWT_ISSUER           required `iss`, and the `iss` of issued tokens (default: none; with
+                            AUTH_JWT_SIGNING_KEY_DIR, http:// and AUTH_BIND)
   AUTH_JWT_LEEWAY_SECS      clock-skew allowance for exp/nbf            (default 0)
   AUTH_OIDC_ISSUER          an OpenID provider's issuer URL: its tokens are accepted too, with keys
                             found by discovery and rotated in the background (https, or http on loopback)
@@ -167,6 +175,8 @@ pub struct Settings {
     pub demo_key: Option<String>,
     pub demo_users: bool,
     pub revocation: Revocation,
+    /// The signing keys' directory, when the showcase issues with its own rotating keys.
+    pub key_dir: Option<crate::keys::KeyDir>,
 }
 
 /// Where revocations are kept.
@@ -263,7 +273,13 @@ pub fn from_env() -> Result<Settings, EnvError> {
     if let Some(aud) = var("AUTH_JWT_AUDIENCE")? {
         jwt = jwt.audience(aud);
     }
-    let own_issuer = var("AUTH_JWT_ISSUER")?;
+    let key_dir = crate::keys::from_env()?;
+    let mut own_issuer = var("AUTH_JWT_ISSUER")?;
+    if key_dir.is_some() && own_issuer.is_none() {
+        // Issuing with its own published keys: its tokens state its base URL, which is where
+        // other services find the keys (discovery).
+        own_issuer = Some(format!("http://{bind}"));
+    }
     if let Some(iss) = &own_issuer {
         jwt = jwt.issuer(iss);
     }
@@ -337,5 +353,6 @@ pub fn from_env() -> Result<Settings, EnvError> {
         demo_key,
         demo_users,
         revocation,
+        key_dir,
     })
 }

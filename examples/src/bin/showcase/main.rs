@@ -4,6 +4,7 @@
 //! `showcase --help` lists the environment variables.
 
 mod config;
+mod keys;
 mod routes;
 mod sessions;
 mod users;
@@ -139,6 +140,8 @@ struct Web {
     sessions: Arc<sessions::Settings>,
     /// The OpenAPI document, as served at `/openapi.json`.
     openapi: web::Data<String>,
+    /// How long verifiers may cache the published keys.
+    keys_max_age: std::time::Duration,
 }
 
 /// Serves the HTTP app on `bind`, with sessions kept in the store `store` makes.
@@ -158,6 +161,7 @@ where
             .app_data(auth_actix::json_config(web::JsonConfig::default()))
             .configure(routes::register)
             .service(web.endpoints.scope("/auth"))
+            .service(auth_actix::endpoints::well_known("/auth", web.keys_max_age))
     })
     .bind(bind)?
     .run()
@@ -198,7 +202,17 @@ async fn main() -> std::io::Result<()> {
         demo_key,
         demo_users,
         revocation,
+        key_dir,
     } = settings;
+    let ring = key_dir
+        .as_ref()
+        .map(keys::load)
+        .transpose()
+        .unwrap_or_else(|e| configuration_error(e));
+    let jwt = match &ring {
+        Some(ring) => jwt.key_ring(ring.clone()),
+        None => jwt,
+    };
     let session_settings = sessions::from_env(bind).unwrap_or_else(|e| configuration_error(e));
     let (store, throttle) = revocation_store(&revocation)
         .await
@@ -233,6 +247,15 @@ async fn main() -> std::io::Result<()> {
         .revocation_arc(store)
         .build()
         .unwrap_or_else(|e| configuration_error(e));
+    // Verifiers see a new key within one reload and one cache period.
+    let keys_max_age = key_dir
+        .as_ref()
+        .map_or(auth_actix::endpoints::DEFAULT_MAX_AGE, |d| d.reload);
+    if let (Some(dir), Some(ring), Some(jwt)) = (key_dir, ring, auth.jwt()) {
+        // A retired key verifies as long as a token it signed can live (and a minute more).
+        let retention = jwt.refresh_ttl().max(jwt.access_ttl()) + 60;
+        keys::spawn_reloader(dir, ring, retention);
+    }
     if let Some(addr) = grpc_bind {
         serve_grpc(addr, auth.clone())?;
     }
@@ -254,6 +277,8 @@ async fn main() -> std::io::Result<()> {
         openapi: web::Data::new(openapi),
         auth,
         endpoints: AuthEndpoints::new(users).throttle(throttle),
+        // Verifiers see a new key within one reload and one cache period.
+        keys_max_age,
         sessions: Arc::new(session_settings),
     };
     match redis_sessions {
