@@ -245,6 +245,8 @@ pub fn assert_fixed_refusal(a: &Answer) {
             "bad_request",
             "unauthorized",
             "forbidden",
+            "payload_too_large",
+            "unsupported_media_type",
             "too_many_requests"
         ]
         .contains(&body.error.as_str()),
