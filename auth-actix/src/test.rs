@@ -40,18 +40,21 @@ pub fn csrf_token(jti_or_session_id: &str) -> String {
     crate::csrf::token_for(jti_or_session_id)
 }
 
-/// Mints an access token for `user` with the configuration's JWT backend (permissions included).
+/// Mints the access token `POST /auth/token` would issue for `user`: the same claims, so a
+/// test passes only where production does. In particular the user's own permissions are in it
+/// only with `JwtConfig::permissions_in_tokens(true)`; without it, permissions come from the
+/// user's roles (`RoleMap`) or a `UserLoader`, as in production.
 pub fn token_for<U: AuthUser + ?Sized>(
     config: &AuthConfig,
     user: &U,
 ) -> Result<String, IssueError> {
     let jwt = config.jwt().ok_or(IssueError::NoSigningKey)?;
-    Ok(jwt
-        .issue(user, TokenOptions::access().with_permissions())?
-        .token)
+    Ok(jwt.issue(user, TokenOptions::access())?.token)
 }
 
-/// Mints an access token for an identity (its effective permissions included).
+/// Mints an access token for an identity, **its effective permissions included whatever the
+/// configuration says** (unlike the endpoints and [`token_for`]): for a test of a guard against
+/// an identity built by hand.
 pub fn token_for_context(
     config: &AuthConfig,
     ctx: &auth_core::AuthContext,

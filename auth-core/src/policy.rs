@@ -57,9 +57,19 @@ impl CustomGuard {
     }
 }
 
+/// As the guard is written: `custom(name)` or `custom_async(name)` (the text of a 403's detail).
+impl fmt::Display for CustomGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind {
+            CustomKind::Sync(_) => write!(f, "custom({})", self.name),
+            CustomKind::Async(_) => write!(f, "custom_async({})", self.name),
+        }
+    }
+}
+
 impl fmt::Debug for CustomGuard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "custom({})", self.name)
+        fmt::Display::fmt(self, f)
     }
 }
 
@@ -449,7 +459,7 @@ impl fmt::Display for Policy {
             Policy::All(ps) => write_policies(f, "all", ps),
             Policy::Any(ps) => write_policies(f, "any", ps),
             Policy::Not(p) => write!(f, "not({})", &**p),
-            Policy::Custom(g) => write!(f, "custom({})", g.name),
+            Policy::Custom(g) => write!(f, "{g}"),
         }
     }
 }

@@ -592,3 +592,39 @@ async fn an_awaited_store_is_asked_once_per_request() {
     assert_eq!(status(&app, req).await.0, 401);
     assert_eq!(checks() - before, 1);
 }
+
+/// The test helper mints what `POST /auth/token` mints: the same claims (a test passes only
+/// where production does), permissions included only when the configuration puts them in.
+#[actix_rt::test]
+async fn the_test_helper_mints_what_the_login_mints() {
+    let names = |token: &str| -> Vec<String> {
+        let claims: Value = jsonwebtoken::dangerous::insecure_decode_claims(token).unwrap();
+        let mut names: Vec<String> = claims.as_object().unwrap().keys().cloned().collect();
+        // A pair's access token also names its refresh family.
+        names.retain(|n| n != "fam");
+        names.sort();
+        names
+    };
+    for with_permissions in [false, true] {
+        let jwt = JwtConfig::hs256(SECRET).permissions_in_tokens(with_permissions);
+        let cfg = config(jwt, None);
+        let app = app!(cfg, AuthEndpoints::new(users()));
+        let login = login(&app, "alice").await;
+        let alice = users()
+            .0
+            .iter()
+            .find(|u| u.username == "alice")
+            .unwrap()
+            .clone();
+        let minted = auth_actix::test::token_for(&cfg, &alice).unwrap();
+        assert_eq!(
+            names(&minted),
+            names(&login.access_token),
+            "permissions_in_tokens({with_permissions})"
+        );
+        assert_eq!(
+            names(&minted).contains(&"permissions".to_owned()),
+            with_permissions
+        );
+    }
+}

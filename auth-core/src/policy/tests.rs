@@ -276,7 +276,7 @@ async fn async_custom_guard() {
         Decision::Allow
     ));
     match p.decide(Some(&plain()), &req).await {
-        Decision::Forbidden(g) => assert_eq!(g.to_string(), "custom(slow_owner)"),
+        Decision::Forbidden(g) => assert_eq!(g.to_string(), "custom_async(slow_owner)"),
         other => panic!("expected 403, got {other:?}"),
     }
     assert!(matches!(
@@ -314,6 +314,9 @@ fn a_custom_guard_is_known_by_its_name() {
         "slow_owner"
     );
     assert_eq!(format!("{guard:?}"), "custom(owner)");
+    // A 403 names the guard as it is written.
+    let slow = CustomGuard::new_async("slow_owner", slow_owner);
+    assert_eq!(slow.to_string(), "custom_async(slow_owner)");
 }
 
 use crate::error::AuthError;
@@ -425,14 +428,14 @@ fn async_guards_inside_any_and_not_are_awaited() {
             "any fails on both",
             Policy::any([Policy::is_superuser(), slow()]),
             plain(),
-            D::E403("any(is_superuser, custom(slow_owner))".into()),
+            D::E403("any(is_superuser, custom_async(slow_owner))".into()),
         ),
         // not: the async guard's answer is awaited and inverted, never taken for a refusal.
         (
             "not refuses when the guard passes",
             Policy::not(slow()),
             staff(),
-            D::E403("not(custom(slow_owner))".into()),
+            D::E403("not(custom_async(slow_owner))".into()),
         ),
         (
             "not lets through when it fails",

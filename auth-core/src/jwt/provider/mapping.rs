@@ -181,10 +181,7 @@ pub(crate) struct Mapped {
 
 /// A claim the mapping reads, of another shape than it takes.
 fn invalid(path: &[String], expected: &'static str) -> Reason {
-    Reason::InvalidClaim {
-        claim: path.join(".").into(),
-        expected,
-    }
+    Reason::InvalidClaim(format!("the claim `{}` is not {expected}", path.join(".")).into())
 }
 
 /// A flag the mapping reads at `path` (absent: false); anything but a boolean refuses.

@@ -150,9 +150,10 @@ impl JwtBackend {
         let time = |name: &'static str| -> Result<Option<u64>, Reason> {
             match claims.get(name) {
                 None => Ok(None),
-                Some(v) => numeric_date(v).map_err(|_| Reason::InvalidClaim {
-                    claim: name.into(),
-                    expected: "a NumericDate (a JSON number)",
+                Some(v) => numeric_date(v).map_err(|_| {
+                    Reason::InvalidClaim(
+                        format!("the claim `{name}` is not a NumericDate (a JSON number)").into(),
+                    )
                 }),
             }
         };
@@ -160,17 +161,17 @@ impl JwtBackend {
             match claims.get(name) {
                 None => Ok(None),
                 Some(Value::String(s)) => Ok(Some(s)),
-                Some(_) => Err(Reason::InvalidClaim {
-                    claim: name.into(),
-                    expected: "a string",
-                }),
+                Some(_) => Err(Reason::InvalidClaim(
+                    format!("the claim `{name}` is not a string").into(),
+                )),
             }
         };
         let aud = match claims.get("aud") {
             None => None,
-            Some(v) => Some(Audience::deserialize(v).map_err(|_| Reason::InvalidClaim {
-                claim: "aud".into(),
-                expected: "a string or an array of strings",
+            Some(v) => Some(Audience::deserialize(v).map_err(|_| {
+                Reason::InvalidClaim(
+                    "the claim `aud` is not a string or an array of strings".into(),
+                )
             })?),
         };
         let (exp, iat) = (time("exp")?, time("iat")?);
