@@ -69,8 +69,11 @@ pub fn token_for_context(
 pub trait TestRequestExt {
     /// `Authorization: Bearer <token>`.
     fn bearer(self, token: &str) -> Self;
-    /// `X-API-Key: <key>`.
+    /// `X-API-Key: <key>` (the default header; see [`TestRequestExt::api_key_for`]).
     fn api_key(self, key: &str) -> Self;
+    /// `key` in the header (and with the prefix) the configuration's API-key backend reads
+    /// (`ApiKeys::header`), as a client of the app must send it.
+    fn api_key_for(self, config: &AuthConfig, key: &str) -> Self;
 }
 
 impl TestRequestExt for TestRequest {
@@ -80,5 +83,23 @@ impl TestRequestExt for TestRequest {
 
     fn api_key(self, key: &str) -> Self {
         self.insert_header(("X-API-Key", key.to_owned()))
+    }
+
+    fn api_key_for(self, config: &AuthConfig, key: &str) -> Self {
+        use auth_core::CredentialSource;
+        match config.backends().api_keys().map(|(_, b)| b.source()) {
+            Some(CredentialSource::Header { name, prefix }) => {
+                let value = match prefix {
+                    Some(p) => format!("{p} {key}"),
+                    None => key.to_owned(),
+                };
+                self.insert_header((&**name, value))
+            }
+            Some(CredentialSource::Cookie(name)) => self.cookie(actix_web::cookie::Cookie::new(
+                name.to_string(),
+                key.to_owned(),
+            )),
+            None => self.api_key(key),
+        }
     }
 }

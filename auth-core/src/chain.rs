@@ -165,6 +165,14 @@ impl Backends {
         Some(doc)
     }
 
+    /// The first API-key backend and its name, if one is registered.
+    pub fn api_keys(&self) -> Option<(&str, &crate::api_key::ApiKeyBackend)> {
+        self.entries.iter().find_map(|(n, b)| match b {
+            Registered::ApiKey(k) => Some((&**n, &**k)),
+            _ => None,
+        })
+    }
+
     /// The session backend and its name, if one is registered.
     pub fn sessions(&self) -> Option<(&str, &Arc<SessionBackend>)> {
         self.entries.iter().find_map(|(n, b)| match b {

@@ -1145,3 +1145,26 @@ async fn config_errors() {
         assert!(e.contains(needle), "case {name}: {e}");
     }
 }
+
+/// The test helper sends an API key where the configuration reads it (#34 friction item 9).
+#[actix_rt::test]
+async fn the_api_key_helper_uses_the_configured_header() {
+    let cfg = AuthConfig::builder()
+        .api_keys(
+            ApiKeys::new()
+                .key("sk-service-key-01", ["articles.read"])
+                .header_with_prefix("Authorization", "ApiKey"),
+        )
+        .build()
+        .unwrap();
+    let app = app!(cfg);
+    let req = test::TestRequest::get()
+        .uri("/any-perm")
+        .api_key_for(&cfg, "sk-service-key-01");
+    assert_eq!(call(&app, req).await.status, 200);
+    // The default header is not the one this configuration reads.
+    let req = test::TestRequest::get()
+        .uri("/any-perm")
+        .api_key("sk-service-key-01");
+    assert_eq!(call(&app, req).await.status, 401);
+}
