@@ -21,6 +21,20 @@ out=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tok" "$out"' EXIT
 "$bin/mint" "$tok" 1 >/dev/null
 
+# drive PORT PATH HEADER N: N requests on one keep-alive connection, each answered 200.
+drive() {
+  python3 - "$@" <<'PY'
+import http.client, sys
+port, path, header, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+name, _, value = header.partition(": ")
+c = http.client.HTTPConnection("127.0.0.1", int(port))
+for _ in range(n):
+    c.request("GET", path, headers={name: value} if name else {})
+    r = c.getresponse(); r.read()
+    assert r.status == 200, (path, r.status)
+PY
+}
+
 # count PORT MODE PATH HEADER -> instructions a request on PATH of `ours PORT MODE`
 count() {
   local port=$1 mode=$2 path=$3 header=$4
@@ -28,28 +42,10 @@ count() {
     "$bin/ours" "$port" $mode >/dev/null 2>"$out/valgrind.log" &
   local pid=$!
   for _ in $(seq 1 300); do curl -s -o /dev/null "http://127.0.0.1:$port/public" && break; sleep 0.1; done
-  python3 - "$port" "$path" "$header" "$WARM" <<'PY'
-import http.client, sys
-port, path, header, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-name, _, value = header.partition(": ")
-c = http.client.HTTPConnection("127.0.0.1", int(port))
-for _ in range(n):
-    c.request("GET", path, headers={name: value} if name else {})
-    r = c.getresponse(); r.read()
-    assert r.status == 200, (path, r.status)
-PY
+  drive "$port" "$path" "$header" "$WARM"
   callgrind_control -z "$pid" >/dev/null 2>&1
   callgrind_control -i on "$pid" >/dev/null 2>&1
-  python3 - "$port" "$path" "$header" "$N" <<'PY'
-import http.client, sys
-port, path, header, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-name, _, value = header.partition(": ")
-c = http.client.HTTPConnection("127.0.0.1", int(port))
-for _ in range(n):
-    c.request("GET", path, headers={name: value} if name else {})
-    r = c.getresponse(); r.read()
-    assert r.status == 200, (path, r.status)
-PY
+  drive "$port" "$path" "$header" "$N"
   callgrind_control -i off "$pid" >/dev/null 2>&1
   callgrind_control -d "$pid" >/dev/null 2>&1
   kill "$pid"; wait "$pid" 2>/dev/null || true

@@ -64,13 +64,17 @@ struct AuthState {
 /// The application's configuration, or a 500 naming what to register.
 pub(crate) fn config(req: &HttpRequest) -> Result<&AuthConfig, AuthFailure> {
     req.app_data::<AuthConfig>().ok_or_else(|| {
-        tracing::error!(
-            path = req.path(),
+        let why = if req
+            .app_data::<actix_web::web::Data<AuthConfig>>()
+            .is_some()
+        {
+            "the AuthConfig is registered wrapped in web::Data: register it as it is, \
+             `.app_data(auth_config.clone())` (it is cheap to clone)"
+        } else {
             "no auth_actix::AuthConfig is registered: add `.app_data(auth_config.clone())` to the App"
-        );
-        AuthFailure::bare(AuthError::Misconfigured(Cow::Borrowed(
-            "<no AuthConfig in app_data>",
-        )))
+        };
+        tracing::error!(path = req.path(), outcome = "misconfigured", "{why}");
+        AuthFailure::bare(AuthError::Misconfigured(Cow::Borrowed(why)))
     })
 }
 

@@ -132,7 +132,11 @@ impl<U: DeserializeOwned + 'static> FromRequest for Auth<U> {
                     Err(decide::failure(
                         cfg,
                         &req,
-                        AuthError::Misconfigured("<no UserLoader for this user type>".into()),
+                        AuthError::Misconfigured(
+                            "Auth<U> needs token claims or a UserLoader<U>: register one with \
+                             AuthConfig::builder().user_loader(..)"
+                                .into(),
+                        ),
                     ))
                 }
             }

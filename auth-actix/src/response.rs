@@ -154,7 +154,8 @@ impl ResponseError for AuthFailure {
             AuthError::BadRequest(why) => ("bad_request", why.as_ref()),
             _ => (
                 "internal_error",
-                "authentication is misconfigured for this route",
+                "authentication is misconfigured on the server: its log says what to fix (an \
+                 ERROR line through `tracing`: install a subscriber to see it)",
             ),
         };
         res.json(Body { error, detail })

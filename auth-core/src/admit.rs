@@ -46,7 +46,9 @@ impl Policy {
             Err(result) => match self.decide_now(result.as_ref().ok(), req) {
                 Some(decision) => verdict(decision, result),
                 None => Err(AuthError::Misconfigured(
-                    "<custom_async guard where guards cannot be awaited>".into(),
+                    "a custom_async guard where guards cannot be awaited (a gRPC method): use \
+                     custom(..)"
+                        .into(),
                 )),
             },
         }

@@ -217,7 +217,15 @@ impl Backends {
         for name in order {
             let name = name.as_ref();
             let Some((name, backend)) = self.get(name) else {
-                return Err(AuthError::Misconfigured(name.to_owned().into()));
+                let registered: Vec<&str> = self.names().collect();
+                return Err(AuthError::Misconfigured(
+                    format!(
+                        "the route names the backend {name:?}, which is not registered in the \
+                         AuthConfig (registered: {}); register it or fix the route's #[auth(..)]",
+                        registered.join(", ")
+                    )
+                    .into(),
+                ));
             };
             match backend.authenticate(req).await {
                 Outcome::NoCredentials => {}

@@ -228,8 +228,10 @@ pub enum AuthError {
     /// A store (revocation, user loader) could not be reached: answer 503.
     #[error("authentication store unavailable: {0}")]
     Unavailable(Cow<'static, str>),
-    /// The route names a backend the configuration does not have: answer 500.
-    #[error("route uses backend {0:?}, which is not registered in the AuthConfig")]
+    /// The configuration cannot decide the request (a route names a backend it does not have,
+    /// no configuration is registered, an endpoint needs a JWT backend, ...): answer 500. Holds
+    /// what to fix, for the log (never sent to the client).
+    #[error("authentication is misconfigured: {0}")]
     Misconfigured(Cow<'static, str>),
     /// Too many failed logins from this client or for this username: answer 429 with
     /// `Retry-After` (the seconds it holds).

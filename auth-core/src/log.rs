@@ -22,12 +22,12 @@ pub fn outcome(route: &str, path: &str, admitted: &Admitted) {
         Err(error) => error,
     };
     match error {
-        AuthError::Misconfigured(name) => tracing::error!(
+        AuthError::Misconfigured(why) => tracing::error!(
             route,
             path,
-            backend = %name,
             outcome = "misconfigured",
-            "the route names a backend that is not registered in the AuthConfig (or a guard that cannot run here); register it or fix the route's list"
+            reason = %why,
+            "authentication is misconfigured: answered 500; the reason says what to fix"
         ),
         AuthError::Unavailable(why) => {
             tracing::warn!(route, path, outcome = "unavailable", reason = %why)

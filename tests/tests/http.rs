@@ -1093,6 +1093,24 @@ async fn missing_config_is_a_500_not_a_401() {
     let app = test::init_service(App::new().service(reports)).await;
     let r = call(&app, test::TestRequest::get().uri("/reports")).await;
     assert_eq!(r.status, 500);
+    // The body says where the explanation is (the log), never the configuration itself.
+    assert!(
+        r.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("its log says what to fix"),
+        "{}",
+        r.body
+    );
+    // The configuration wrapped in web::Data is not the configuration: the same 500.
+    let app = test::init_service(
+        App::new()
+            .app_data(web::Data::new(config()))
+            .service(reports),
+    )
+    .await;
+    let r = call(&app, test::TestRequest::get().uri("/reports")).await;
+    assert_eq!(r.status, 500);
 }
 
 #[actix_rt::test]

@@ -148,7 +148,9 @@ fn jwt_of(req: &HttpRequest) -> Result<(AuthConfig, Arc<JwtBackend>), AuthFailur
         decide::failure(
             &cfg,
             req,
-            AuthError::Misconfigured("<no JWT backend>".into()),
+            AuthError::Misconfigured(
+                "the token endpoints need a JWT backend: add .jwt(..) to the AuthConfig".into(),
+            ),
         )
     })?;
     Ok((cfg, jwt))

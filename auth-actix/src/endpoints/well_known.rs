@@ -101,7 +101,9 @@ fn backend(req: &HttpRequest) -> Result<std::sync::Arc<JwtBackend>, AuthFailure>
         decide::failure(
             cfg,
             req,
-            auth_core::AuthError::Misconfigured("<no JWT backend>".into()),
+            auth_core::AuthError::Misconfigured(
+                "the token endpoints need a JWT backend: add .jwt(..) to the AuthConfig".into(),
+            ),
         )
     })
 }

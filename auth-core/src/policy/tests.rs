@@ -342,15 +342,30 @@ fn admit_table() {
     let rows: Vec<(&str, Policy, Result<AuthContext, AuthError>, &str)> = vec![
         // A public route serves a request whose credentials cannot be checked as anonymous:
         // the identity is not trusted, and the page stays up while the store is down.
-        ("allow_any, store down", Policy::allow_any(), down(), "allow anonymous"),
-        ("allow_any, bad token", Policy::allow_any(), expired(), "allow anonymous"),
-        ("allow_any, identity", Policy::allow_any(), Ok(plain()), "allow 2"),
+        (
+            "allow_any, store down",
+            Policy::allow_any(),
+            down(),
+            "allow anonymous",
+        ),
+        (
+            "allow_any, bad token",
+            Policy::allow_any(),
+            expired(),
+            "allow anonymous",
+        ),
+        (
+            "allow_any, identity",
+            Policy::allow_any(),
+            Ok(plain()),
+            "allow 2",
+        ),
         // A broken route is never an allow, not even on allow_any.
         (
             "allow_any, misconfigured",
             Policy::allow_any(),
             broken(),
-            "refuse route uses backend \"<no such backend>\", which is not registered in the AuthConfig",
+            "refuse authentication is misconfigured: <no such backend>",
         ),
         // Fail closed: the store's failure stands, whatever the guard.
         (
@@ -378,7 +393,12 @@ fn admit_table() {
             Ok(plain()),
             "refuse forbidden: has_permission(\"articles.write\") failed",
         ),
-        ("has_permission, allowed", Policy::has_permission("articles.read"), Ok(plain()), "allow 2"),
+        (
+            "has_permission, allowed",
+            Policy::has_permission("articles.read"),
+            Ok(plain()),
+            "allow 2",
+        ),
     ];
     for (name, policy, result, expected) in rows {
         let (awaited, now) = admitted(&policy, result);
