@@ -42,7 +42,6 @@ mod crypto;
 pub mod error;
 pub mod jwt;
 pub mod log;
-mod names;
 pub mod password;
 pub mod permissions;
 pub mod policy;

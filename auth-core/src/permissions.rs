@@ -17,7 +17,7 @@ use crate::error::ConfigError;
 /// Segments are separated by `.`, each non-empty and made of ASCII letters, digits, `_`, `-`
 /// and `:`; a permission may end in the wildcard segment `*` (or be `*`).
 pub fn validate_name(what: &'static str, value: &str) -> Result<(), ConfigError> {
-    match crate::names::invalid_name(value, what == "permission") {
+    match auth_names::invalid_name(value, what == "permission") {
         None => Ok(()),
         Some(why) => Err(ConfigError::InvalidName {
             what,

@@ -171,7 +171,13 @@ fn chain_table() {
             "unregistered name",
             &["jwt", "ldap"],
             vec![],
-            Err(AuthError::Misconfigured("ldap".into())),
+            // The error names the backend and the ones that are registered (for the log).
+            Err(AuthError::Misconfigured(
+                "the route names the backend \"ldap\", which is not registered in the AuthConfig \
+                 (registered: jwt, api_key, partner, down); register it or fix the route's \
+                 #[auth(..)]"
+                    .into(),
+            )),
         ),
     ];
     for (name, order, headers, expected) in rows {

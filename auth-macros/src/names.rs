@@ -1,12 +1,8 @@
 //! Permission and role strings, checked at compile time with the rule `auth_core` applies at
 //! run time, and "did you mean" suggestions.
 
-// The rule itself lives in auth-core, in a file that depends on nothing; it is compiled into
-// this crate too, so that both crates apply one rule.
-#[path = "../../auth-core/src/names.rs"]
-mod rule;
-
-pub(crate) use rule::invalid_name;
+// The rule itself is the `auth-names` crate, which auth-core applies too.
+pub(crate) use auth_names::invalid_name;
 
 /// Levenshtein distance, for suggestions.
 fn distance(a: &str, b: &str) -> usize {

@@ -1,6 +1,14 @@
 //! The one rule for the names a configuration and the macros accept: permissions, roles and
-//! backend names. This file depends on nothing, so that `auth-macros` applies the same rule at
-//! compile time (it includes this file) as `auth-core` at run time.
+//! backend names. A crate of its own, depending on nothing, so that `auth-macros` applies the
+//! same rule at compile time as `auth-core` at run time.
+//!
+//! ```
+//! assert_eq!(auth_names::invalid_name("articles.*", true), None);
+//! assert!(auth_names::invalid_name("articles..write", true).is_some());
+//! ```
+
+#![no_std]
+#![deny(missing_docs)]
 
 /// Why `value` is not a valid name, if it is not. Names are dotted segments, each non-empty
 /// and made of ASCII letters, digits, `_`, `-` and `:`. With `wildcards` (permissions), the
