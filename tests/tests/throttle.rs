@@ -189,3 +189,91 @@ async fn redis_down_does_not_break_login() {
     assert_eq!(login(&app, "10.0.4.1", "bob", "bob-password").await.0, 429);
     proxy.enable();
 }
+
+/// An app that logs in at a path of its own (`token_resource`) or with a handler of its own
+/// (`check_credentials`) keeps the throttle (#34 friction item 4).
+#[actix_rt::test]
+async fn a_login_of_the_apps_own_keeps_the_throttle() {
+    use actix_web::{web, HttpRequest, HttpResponse};
+    let endpoints = AuthEndpoints::new(users());
+    let own = web::Data::new(endpoints.clone());
+    async fn form_login(
+        req: HttpRequest,
+        endpoints: web::Data<AuthEndpoints<tests::fixtures::Users>>,
+        form: web::Form<std::collections::HashMap<String, String>>,
+    ) -> Result<HttpResponse, auth_actix::AuthFailure> {
+        let user = endpoints
+            .check_credentials(&req, &form["user"], &form["pass"])
+            .await?;
+        Ok(HttpResponse::Ok().body(user.username))
+    }
+    let app = test::init_service(
+        App::new()
+            .app_data(config())
+            .app_data(own)
+            .service(endpoints.token_resource("/login"))
+            .route("/form-login", web::post().to(form_login)),
+    )
+    .await;
+    let send = |path: &'static str, body: String, json: bool| {
+        let req = test::TestRequest::post()
+            .uri(path)
+            .peer_addr("10.0.9.1:40000".parse().unwrap());
+        let req = if json {
+            req.insert_header(("content-type", "application/json"))
+        } else {
+            req.insert_header(("content-type", "application/x-www-form-urlencoded"))
+        };
+        req.set_payload(body).to_request()
+    };
+    let ok = send(
+        "/login",
+        json!({"username": "bob", "password": "bob-password"}).to_string(),
+        true,
+    );
+    let res = test::call_service(&app, ok).await;
+    assert_eq!(res.status(), 200);
+    let tokens: Value = serde_json::from_slice(&test::read_body(res).await).unwrap();
+    assert!(tokens["access_token"].is_string(), "{tokens}");
+    let res = test::call_service(&app, send("/login", "{".into(), true)).await;
+    assert_eq!(res.status(), 400, "a malformed login body");
+    let body: Value = serde_json::from_slice(&test::read_body(res).await).unwrap();
+    assert!(
+        body["detail"].as_str().unwrap().contains("username"),
+        "{body}"
+    );
+    for _ in 0..5 {
+        let res = test::call_service(
+            &app,
+            send("/form-login", "user=alice&pass=guess".into(), false),
+        )
+        .await;
+        assert_eq!(res.status(), 401);
+    }
+    let res = test::call_service(
+        &app,
+        send(
+            "/form-login",
+            "user=alice&pass=alice-password".into(),
+            false,
+        ),
+    )
+    .await;
+    assert_eq!(
+        res.status(),
+        429,
+        "the sixth attempt, the right password included"
+    );
+    assert!(res.headers().contains_key("retry-after"));
+    // One counter for both ways in: the own path is throttled too.
+    let res = test::call_service(
+        &app,
+        send(
+            "/login",
+            json!({"username": "alice", "password": "alice-password"}).to_string(),
+            true,
+        ),
+    )
+    .await;
+    assert_eq!(res.status(), 429);
+}

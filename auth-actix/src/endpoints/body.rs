@@ -2,8 +2,8 @@
 //! the library's error shape, saying what to send, never with serde's wording (which may quote
 //! the body, a password included).
 
-use actix_web::error::{JsonPayloadError, UrlencodedError};
-use actix_web::HttpRequest;
+use actix_web::error::UrlencodedError;
+use actix_web::{web, HttpRequest};
 use auth_core::AuthError;
 use serde::Deserialize;
 
@@ -36,15 +36,20 @@ impl RefreshBody {
     }
 }
 
-/// A body that is not the JSON an endpoint takes: 400 (415 without a JSON content type, 413
-/// when too large) with the library's error body, saying what is expected.
-pub(super) fn bad_body(err: JsonPayloadError, req: &HttpRequest) -> actix_web::Error {
-    let expected = if req.path().ends_with("/token") || req.path().ends_with("/session") {
-        r#"a JSON body like {"username": "...", "password": "..."}"#
-    } else {
-        r#"a JSON body like {"refresh_token": "..."}"#
-    };
-    crate::response::body_error(&err, expected)
+/// What a login body holds, as refusals say it.
+const LOGIN: &str = r#"a JSON body like {"username": "...", "password": "..."}"#;
+
+/// The JSON settings of a login route: a body that is not the JSON it takes is 400 (415
+/// without a JSON content type, 413 when too large), saying what is expected.
+pub(super) fn login_json() -> web::JsonConfig {
+    web::JsonConfig::default().error_handler(|err, _| crate::response::body_error(&err, LOGIN))
+}
+
+/// The same for the refresh and logout routes.
+pub(super) fn refresh_json() -> web::JsonConfig {
+    web::JsonConfig::default().error_handler(|err, _| {
+        crate::response::body_error(&err, r#"a JSON body like {"refresh_token": "..."}"#)
+    })
 }
 
 /// A session login body that is neither the JSON nor the form it takes (actix-web tries the

@@ -77,7 +77,7 @@ use serde::{Deserialize, Serialize};
 pub use cookies::CookieSettings;
 pub use well_known::{well_known, DEFAULT_MAX_AGE};
 
-use body::{bad_body, bad_form, Login, RefreshBody};
+use body::{bad_form, login_json, refresh_json, Login, RefreshBody};
 
 use crate::context::AuthContext;
 use crate::csrf;
@@ -189,17 +189,11 @@ impl<V: CredentialsVerifier> AuthEndpoints<V> {
 
     /// The endpoints as an actix scope at `path` (e.g. `"/auth"`).
     pub fn scope(&self, path: &str) -> actix_web::Scope {
-        let (login, refresh, logout) = (self.clone(), self.clone(), self.clone());
+        let (refresh, logout) = (self.clone(), self.clone());
         web::scope(path)
-            .app_data(web::JsonConfig::default().error_handler(bad_body))
+            .app_data(refresh_json())
             .app_data(web::FormConfig::default().error_handler(bad_form))
-            .route(
-                "/token",
-                web::post().to(move |req: HttpRequest, body: web::Json<Login>| {
-                    let this = login.clone();
-                    async move { this.token(req, body.into_inner()).await }
-                }),
-            )
+            .service(self.token_resource("/token"))
             .route(
                 "/refresh",
                 web::post().to(
@@ -224,6 +218,48 @@ impl<V: CredentialsVerifier> AuthEndpoints<V> {
             .route("/logout-all", web::post().to(logout_all))
             .route("/me", web::get().to(me))
             .service(self.session_routes())
+    }
+
+    /// `POST {path}` answering as `{scope}/token` does (a login with the built-in throttling
+    /// and inactive-account check, a token pair in return), for an app that logs in at a path
+    /// of its own: `App::new().service(endpoints.token_resource("/login"))`.
+    pub fn token_resource(&self, path: &str) -> actix_web::Resource {
+        let this = self.clone();
+        web::resource(path)
+            .app_data(login_json())
+            .route(
+                web::post().to(move |req: HttpRequest, body: web::Json<Login>| {
+                    let this = this.clone();
+                    async move { this.token(req, body.into_inner()).await }
+                }),
+            )
+    }
+
+    /// Checks a login as the endpoints do, for a login handler of the app's own: throttling
+    /// first (the attempt takes its slot before the password is looked at; a blocked username
+    /// or address gets 429 whatever the password), then the [`CredentialsVerifier`], then
+    /// whether the account is active. The error is the response to give (429, 401, 503).
+    ///
+    /// ```no_run
+    /// # use actix_web::{HttpRequest, HttpResponse, web};
+    /// # use auth_actix::endpoints::{AuthEndpoints, CredentialsVerifier};
+    /// # async fn login<V: CredentialsVerifier>(req: HttpRequest, endpoints: web::Data<AuthEndpoints<V>>,
+    /// #     form: web::Form<std::collections::HashMap<String, String>>) -> Result<HttpResponse, auth_actix::AuthFailure> {
+    /// let user = endpoints.check_credentials(&req, &form["user"], &form["pass"]).await?;
+    /// # let _ = user; Ok(HttpResponse::Ok().finish()) }
+    /// ```
+    pub async fn check_credentials(
+        &self,
+        req: &HttpRequest,
+        username: &str,
+        password: &str,
+    ) -> Result<V::User, AuthFailure> {
+        let cfg = decide::config(req)?;
+        let login = Login {
+            username: username.to_owned(),
+            password: password.to_owned(),
+        };
+        self.log_in(req, cfg, &login).await
     }
 
     /// A new pair as `/token` and `/refresh` answer it; with cookies, also the cookies and the

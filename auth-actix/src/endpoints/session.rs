@@ -43,6 +43,8 @@ impl<V: CredentialsVerifier> AuthEndpoints<V> {
     pub(super) fn session_routes(&self) -> actix_web::Scope {
         let login = self.clone();
         web::scope("/session")
+            // A login body: the refusals say what a login takes.
+            .app_data(super::body::login_json())
             .route(
                 "",
                 web::post().to(
