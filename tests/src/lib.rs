@@ -298,16 +298,31 @@ pub fn rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
-/// Calls an actix test service: `(status, body)`.
-pub async fn status<S, B>(app: &S, req: actix_web::test::TestRequest) -> (u16, String)
-where
+/// An app as `actix_web::test::init_service` makes it, answering bodies of type `B`: the bound
+/// every helper that calls one needs, written once.
+pub trait TestApp<B>:
+    actix_web::dev::Service<
+    actix_http::Request,
+    Response = actix_web::dev::ServiceResponse<B>,
+    Error = actix_web::Error,
+>
+{
+}
+
+impl<S, B> TestApp<B> for S where
     S: actix_web::dev::Service<
         actix_http::Request,
         Response = actix_web::dev::ServiceResponse<B>,
         Error = actix_web::Error,
-    >,
-    B: actix_web::body::MessageBody,
+    >
 {
+}
+
+/// Calls an actix test service: `(status, body)`.
+pub async fn status<B: actix_web::body::MessageBody>(
+    app: &impl TestApp<B>,
+    req: actix_web::test::TestRequest,
+) -> (u16, String) {
     let res = actix_web::test::call_service(app, req.to_request()).await;
     let status = res.status().as_u16();
     let body = actix_web::test::read_body(res).await;

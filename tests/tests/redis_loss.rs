@@ -8,6 +8,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use actix_web::body::MessageBody;
 use actix_web::{get, test, App};
 use auth_actix::endpoints::{AuthEndpoints, TokenResponse};
 use auth_actix::prelude::*;
@@ -15,7 +16,7 @@ use auth_actix::test::TestRequestExt;
 use auth_actix::RedisRevocation;
 use serde_json::json;
 use tests::fixtures::{login, users};
-use tests::{free_port, status, unique, OwnRedis};
+use tests::{free_port, status, unique, OwnRedis, TestApp};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const SECRET: &str = "redis-loss-test-secret-that-is-long-enough";
@@ -93,15 +94,7 @@ struct Before {
     spent: String,
 }
 
-async fn prepare<S, B>(app: &S) -> Before
-where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
-    B: actix_web::body::MessageBody,
-{
+async fn prepare<B: MessageBody>(app: &impl TestApp<B>) -> Before {
     let logged_out = login(app, "alice").await;
     let logout = test::TestRequest::post()
         .uri("/auth/logout")
@@ -120,15 +113,11 @@ where
 
 /// For up to `limit`: the logged-out token and the spent refresh token are never accepted;
 /// returns how long a fresh login took to work again.
-async fn survive<S, B>(app: &S, before: &Before, limit: Duration) -> Duration
-where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
-    B: actix_web::body::MessageBody,
-{
+async fn survive<B: MessageBody>(
+    app: &impl TestApp<B>,
+    before: &Before,
+    limit: Duration,
+) -> Duration {
     let start = Instant::now();
     let fresh = login(app, "alice").await;
     loop {
@@ -157,15 +146,7 @@ where
 
 /// Once restored, the answers are refusals (401), not outages, and a new instance reading
 /// Redis finds the revocations there.
-async fn restored<S, B>(app: &S, before: &Before, url: &str, prefix: &str)
-where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
-    B: actix_web::body::MessageBody,
-{
+async fn restored<B: MessageBody>(app: &impl TestApp<B>, before: &Before, url: &str, prefix: &str) {
     assert_eq!(
         status(app, get(&before.logged_out.access_token)).await.0,
         401

@@ -9,6 +9,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use actix_web::body::MessageBody;
 use actix_web::{get, test, App};
 use auth_actix::core::password::{hash_password, verify_user_password_async};
 use auth_actix::core::session::SessionUsers;
@@ -17,7 +18,7 @@ use auth_actix::prelude::*;
 use auth_actix::test::TestRequestExt;
 use auth_actix::{RedisRevocation, RevocationStore, SqlRevocation};
 use serde_json::{json, Value};
-use tests::{database_url, redis_url, require_service, unique};
+use tests::{database_url, redis_url, require_service, unique, TestApp};
 
 const SECRET: &str = "rotation-test-secret-that-is-long-enough-01";
 
@@ -127,28 +128,12 @@ macro_rules! app {
 }
 
 /// `(status, body)` of a request.
-async fn call<S, B>(app: &S, req: test::TestRequest) -> (u16, Value)
-where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
-    B: actix_web::body::MessageBody,
-{
+async fn call<B: MessageBody>(app: &impl TestApp<B>, req: test::TestRequest) -> (u16, Value) {
     let (code, body) = tests::status(app, req).await;
     (code, serde_json::from_str(&body).unwrap_or(Value::Null))
 }
 
-async fn login<S, B>(app: &S, who: &str) -> TokenResponse
-where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
-    B: actix_web::body::MessageBody,
-{
+async fn login<B: MessageBody>(app: &impl TestApp<B>, who: &str) -> TokenResponse {
     let req = test::TestRequest::post()
         .uri("/auth/token")
         .set_json(json!({"username": who, "password": format!("{who}-password")}));
@@ -158,15 +143,10 @@ where
 }
 
 /// Refreshes `token`: the new pair, or the status and body of the refusal.
-async fn refresh<S, B>(app: &S, token: &str) -> Result<TokenResponse, (u16, Value)>
-where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
-    B: actix_web::body::MessageBody,
-{
+async fn refresh<B: MessageBody>(
+    app: &impl TestApp<B>,
+    token: &str,
+) -> Result<TokenResponse, (u16, Value)> {
     let req = test::TestRequest::post()
         .uri("/auth/refresh")
         .set_json(json!({"refresh_token": token}));
@@ -176,15 +156,7 @@ where
     }
 }
 
-async fn articles_status<S, B>(app: &S, access: &str) -> u16
-where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
-    B: actix_web::body::MessageBody,
-{
+async fn articles_status<B: MessageBody>(app: &impl TestApp<B>, access: &str) -> u16 {
     call(
         app,
         test::TestRequest::get().uri("/articles").bearer(access),
