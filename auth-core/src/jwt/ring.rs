@@ -14,7 +14,7 @@
 //! JWKS this server publishes ([`KeyRing::jwks`]); symmetric keys are never published.
 
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use arc_swap::ArcSwap;
 use jsonwebtoken::jwk::Jwk;
@@ -190,8 +190,9 @@ impl Keys {
 #[derive(Clone)]
 pub struct KeyRing {
     keys: Arc<ArcSwap<Keys>>,
-    /// The verified-token cache of the backend using the ring, emptied when a key leaves.
-    cache: Arc<OnceLock<Arc<TokenCache>>>,
+    /// The verified-token caches of the backends using the ring, emptied when a key leaves
+    /// (a lock taken at build and at a replacement, never on the request path).
+    caches: Arc<Mutex<Vec<Weak<TokenCache>>>>,
 }
 
 impl fmt::Debug for KeyRing {
@@ -207,7 +208,7 @@ impl KeyRing {
     pub fn new(keys: Vec<(SigningKey, KeyState)>) -> Result<KeyRing, ConfigError> {
         Ok(KeyRing {
             keys: Arc::new(ArcSwap::from_pointee(Keys::new(keys)?)),
-            cache: Arc::new(OnceLock::new()),
+            caches: Arc::new(Mutex::new(Vec::new())),
         })
     }
 
@@ -223,7 +224,8 @@ impl KeyRing {
             .iter()
             .any(|(k, _)| now.keys.iter().all(|(n, _)| n.kid != k.kid));
         if left {
-            if let Some(cache) = self.cache.get() {
+            let caches = self.caches.lock().unwrap_or_else(PoisonError::into_inner);
+            for cache in caches.iter().filter_map(Weak::upgrade) {
                 cache.clear();
             }
         }
@@ -278,10 +280,12 @@ impl KeyRing {
         serde_json::json!({ "keys": published })
     }
 
-    /// Ties the ring to the backend's verified-token cache (at build).
+    /// Ties the ring to a backend's verified-token cache (at build; a ring may serve several).
     pub(crate) fn attach(&self, cache: Option<&Arc<TokenCache>>) {
         if let Some(cache) = cache {
-            let _ = self.cache.set(cache.clone());
+            let mut caches = self.caches.lock().unwrap_or_else(PoisonError::into_inner);
+            caches.retain(|c| c.strong_count() > 0);
+            caches.push(Arc::downgrade(cache));
         }
     }
 }
