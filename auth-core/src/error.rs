@@ -144,7 +144,7 @@ pub enum Reason {
     /// refusal.
     KeysUnavailable,
     /// A claim the identity provider's mapping reads has another shape than it takes: the text
-    /// names the claim and what it takes (`the claim `roles` is not an array of strings`). One
+    /// names the claim and what it takes ("the claim \`roles\` is not an array of strings"). One
     /// text, so that every `Reason` (and every request's result) stays four words wide.
     InvalidClaim(Cow<'static, str>),
     /// A custom backend's reason.

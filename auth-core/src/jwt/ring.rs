@@ -216,13 +216,14 @@ impl KeyRing {
     /// the ring keeps its keys). Tokens of a key that left are refused from now on, cached ones
     /// included.
     pub fn replace(&self, keys: Vec<(SigningKey, KeyState)>) -> Result<(), ConfigError> {
-        let new = Keys::new(keys)?;
-        let old = self.keys.swap(Arc::new(new));
-        let now = self.keys.load();
+        // Compared with the keys stored here, not a later load: another replacement may land
+        // in between.
+        let new = Arc::new(Keys::new(keys)?);
+        let old = self.keys.swap(new.clone());
         let left = old
             .keys
             .iter()
-            .any(|(k, _)| now.keys.iter().all(|(n, _)| n.kid != k.kid));
+            .any(|(k, _)| new.keys.iter().all(|(n, _)| n.kid != k.kid));
         if left {
             let caches = self.caches.lock().unwrap_or_else(PoisonError::into_inner);
             for cache in caches.iter().filter_map(Weak::upgrade) {

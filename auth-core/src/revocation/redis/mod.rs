@@ -155,7 +155,9 @@ impl RedisRevocationBuilder {
         self
     }
 
-    /// Bound on the local set (default 1,000,000 entries).
+    /// Bound on the local set (default 1,000,000 entries): the unexpired revocations and the
+    /// record of every live refresh family (what the store writes back into a Redis that lost
+    /// its data). Past it, checks go to Redis directly.
     pub fn mirror_capacity(mut self, capacity: usize) -> Self {
         self.mirror_capacity = capacity;
         self

@@ -1,7 +1,8 @@
 //! The showcase's own signing keys, from `AUTH_JWT_SIGNING_KEY_DIR`: one PEM private key per
 //! `<kid>.pem` (RSA signs RS256, EC P-256 ES256, Ed25519 EdDSA) and a file `current` whose one
 //! line is the kid that signs. Every other key is published and accepted: *next* when it never
-//! signed, *retired* when it did (until its last token has expired, then dropped). The
+//! signed, *retired* when it did (until its last token has expired; then neither, while its
+//! file stays: remove it). The
 //! directory is read again every `AUTH_JWT_KEY_RELOAD_SECS` (default 30) and on `SIGHUP`; a
 //! directory that does not read keeps the keys in use, and the log says why.
 
@@ -66,13 +67,9 @@ fn read(
             },
             (false, _) => KeyState::Next,
         };
-        if matches!(state, KeyState::Retired { until } if until < now) {
-            tracing::info!(
-                kid,
-                "a retired signing key's last token has expired: it is dropped; remove its file"
-            );
-            continue;
-        }
+        // A retired key past its last token stays in the ring as retired, where it is neither
+        // published nor accepted: dropped from the list, the next reload would take its file
+        // for a new key (next) and publish it again.
         keys.push((key, state));
     }
     if !keys.iter().any(|(_, s)| *s == KeyState::Current) {
@@ -133,4 +130,39 @@ pub fn spawn_reloader(dir: KeyDir, ring: KeyRing, retention: u64) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// A retired key past its last token, whose file is still there, stays retired at the next
+    /// reload: neither published nor accepted (it used to come back as a new, published key).
+    #[test]
+    fn a_retired_key_past_its_tokens_does_not_come_back() {
+        let dir = std::env::temp_dir().join(format!("showcase-keys-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let keys = concat!(env!("CARGO_MANIFEST_DIR"), "/../auth-core/tests/keys");
+        std::fs::copy(format!("{keys}/ec256_private.pem"), dir.join("new.pem")).unwrap();
+        std::fs::copy(format!("{keys}/ed_private.pem"), dir.join("old.pem")).unwrap();
+        std::fs::write(dir.join("current"), "new\n").unwrap();
+        let before = vec![("old".to_owned(), KeyState::Retired { until: 1 })];
+        let read = read(&dir, &before, 60).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        let states: Vec<(&str, KeyState)> = read.iter().map(|(k, s)| (k.kid(), *s)).collect();
+        assert_eq!(
+            states,
+            [
+                ("new", KeyState::Current),
+                ("old", KeyState::Retired { until: 1 })
+            ]
+        );
+        let ring = KeyRing::new(read).unwrap();
+        assert_eq!(
+            ring.jwks()["keys"].as_array().unwrap().len(),
+            1,
+            "only the current key"
+        );
+    }
 }
