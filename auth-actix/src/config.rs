@@ -21,7 +21,7 @@ use crate::response::ErrorHandler;
 ///     .jwt(JwtConfig::hs256("an example secret that is 32+ bytes long").issuer("my-app"))
 ///     .api_keys(ApiKeys::new().key("sk-reader-0001", ["articles.read"]))
 ///     .default_backends(["jwt", "api_key"])
-///     .default_guard(Guard::authenticated())
+///     .default_guard(Policy::authenticated())
 ///     .roles(RoleMap::new().grant("editor", ["articles.*"]))
 ///     .error_handler(|err, _req| actix_web::HttpResponse::Unauthorized().body(err.to_string()))
 ///     .build()
@@ -62,13 +62,6 @@ impl ActixConfig for AuthConfigBuilder {
     fn csrf(self, csrf: Csrf) -> Self {
         self.extension(csrf)
     }
-}
-
-/// The CSRF rules: the app's, or the defaults.
-pub(crate) fn csrf(cfg: &AuthConfig) -> &Csrf {
-    static DEFAULT: std::sync::OnceLock<Csrf> = std::sync::OnceLock::new();
-    cfg.extension::<Csrf>()
-        .unwrap_or_else(|| DEFAULT.get_or_init(Csrf::new))
 }
 
 /// The loader of `U`, if one is registered.

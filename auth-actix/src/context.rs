@@ -6,9 +6,11 @@ use std::ops::Deref;
 /// The authenticated identity of a request: user id, backend, roles, effective permissions,
 /// flags, raw claims. No database access; cloning is a reference-count increment.
 ///
-/// It is auth-core's [`auth_core::AuthContext`] (every method of it is reached through
-/// `Deref`), wrapped so that it can be an actix-web extractor: Rust lets a crate implement a
-/// foreign trait (`FromRequest`) only for a type of its own.
+/// It is auth-core's context (every method of it is reached through `Deref`), wrapped so that it
+/// can be an actix-web extractor: Rust lets a crate implement a foreign trait (`FromRequest`)
+/// only for a type of its own (the orphan rule). Code that is not a handler (a custom backend's
+/// [`Outcome`](crate::extend::Outcome), the test helpers) takes the inner context, which
+/// [`AuthContext::builder`] builds and [`AuthContext::into_inner`] or `&*ctx` give.
 ///
 /// As an extractor it answers 401 when the request is not authenticated; use
 /// `Option<AuthContext>` for optional authentication.
@@ -16,9 +18,10 @@ use std::ops::Deref;
 pub struct AuthContext(pub(crate) auth_core::AuthContext);
 
 impl AuthContext {
-    /// Wraps a core context.
-    pub fn new(ctx: auth_core::AuthContext) -> Self {
-        AuthContext(ctx)
+    /// Starts a context for `user_id` (for a custom backend, a test): `.build()` gives the
+    /// inner context.
+    pub fn builder(user_id: impl Into<Box<str>>) -> auth_core::AuthContextBuilder {
+        auth_core::AuthContext::builder(user_id)
     }
 
     /// The core context.

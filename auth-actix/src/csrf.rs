@@ -54,6 +54,13 @@ pub struct Csrf {
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
 impl Csrf {
+    /// The rules of `cfg`: the app's, or the defaults.
+    pub(crate) fn of(cfg: &AuthConfig) -> &Csrf {
+        static DEFAULT: std::sync::OnceLock<Csrf> = std::sync::OnceLock::new();
+        cfg.extension::<Csrf>()
+            .unwrap_or_else(|| DEFAULT.get_or_init(Csrf::new))
+    }
+
     /// Same-origin checks against the request's own host; no double-submit token.
     pub fn new() -> Self {
         Csrf::default()
@@ -173,7 +180,7 @@ pub(crate) fn token_for(binding: &str) -> String {
 /// Sets the double-submit cookie of the credential `binding` names on `res`, when the
 /// configuration asks for one (at login, and at a refresh with cookies).
 pub(crate) fn issue_cookie(cfg: &AuthConfig, res: &mut HttpResponse, binding: &str) {
-    let csrf = crate::config::csrf(cfg);
+    let csrf = Csrf::of(cfg);
     if let Some(name) = &csrf.double_submit {
         add(res, &csrf.cookie(name, token_for(binding)));
     }
@@ -181,7 +188,7 @@ pub(crate) fn issue_cookie(cfg: &AuthConfig, res: &mut HttpResponse, binding: &s
 
 /// Clears the double-submit cookie on `res` (at logout).
 pub(crate) fn clear_cookie(cfg: &AuthConfig, res: &mut HttpResponse) {
-    let csrf = crate::config::csrf(cfg);
+    let csrf = Csrf::of(cfg);
     if let Some(name) = &csrf.double_submit {
         let mut cookie = csrf.cookie(name, String::new());
         cookie.make_removal();

@@ -1,18 +1,21 @@
-//! One request's way through authentication and authorization, shared by the route extractor
-//! ([`crate::Protect`]), the scope middleware and the context extractors: the credentials go
-//! through the backend chain, the result meets the guard, and both are kept in the request's
-//! extensions so that no later extractor computes them again.
+//! One request's way to auth-core's engine ([`AuthConfig::admit`]), shared by the route
+//! extractor ([`crate::Protect`]), the scope middleware and the context extractors. What stays
+//! here is actix-web's: the request's extensions (where the decision is kept so that no later
+//! extractor computes it again), actix-session (the login record), the CSRF check, and the
+//! response a refusal becomes.
 
 use std::borrow::Cow;
 use std::sync::Arc;
 
 use actix_web::{HttpMessage, HttpRequest};
-use auth_core::{Admitted, AuthConfig, AuthContext, AuthError, Policy};
+use auth_core::adapter::{Admitted, Incoming, Route, Rule, SessionView};
+use auth_core::extend::RequestParts;
+use auth_core::{AuthConfig, AuthContext, AuthError, Policy};
 
-use crate::csrf;
+use crate::csrf::{self, Csrf};
 use crate::request::{ActixHeaders, ActixRequest};
 use crate::response::AuthFailure;
-use crate::session;
+use crate::session_io;
 
 /// Which backends a request is authenticated with.
 #[derive(Debug, Clone)]
@@ -31,24 +34,24 @@ impl BackendList {
         names.map_or(BackendList::Defaults, BackendList::Route)
     }
 
-    fn names<'a>(&'a self, cfg: &'a AuthConfig) -> Vec<&'a str> {
-        match self {
-            BackendList::Route(names) => names.to_vec(),
-            BackendList::Scope(names) => names.iter().map(|n| &**n).collect(),
-            BackendList::Defaults => cfg.default_backends().iter().map(|n| &**n).collect(),
-        }
-    }
-
-    fn contains(&self, cfg: &AuthConfig, name: &str) -> bool {
-        match self {
-            BackendList::Route(names) => names.contains(&name),
-            BackendList::Scope(names) => names.iter().any(|n| **n == *name),
-            BackendList::Defaults => cfg.default_backends().iter().any(|n| **n == *name),
-        }
-    }
-
+    /// Whether two lists name the same backends.
     fn same_as(&self, other: &BackendList, cfg: &AuthConfig) -> bool {
-        self.names(cfg) == other.names(cfg)
+        match self {
+            BackendList::Route(names) => other.names_equal(names, cfg),
+            BackendList::Scope(names) => other.names_equal(names, cfg),
+            BackendList::Defaults => other.names_equal(cfg.default_backends(), cfg),
+        }
+    }
+
+    fn names_equal<S: AsRef<str>>(&self, names: &[S], cfg: &AuthConfig) -> bool {
+        fn equal<A: AsRef<str>, B: AsRef<str>>(a: &[A], b: &[B]) -> bool {
+            a.len() == b.len() && a.iter().zip(b).all(|(a, b)| a.as_ref() == b.as_ref())
+        }
+        match self {
+            BackendList::Route(own) => equal(own, names),
+            BackendList::Scope(own) => equal(own, names),
+            BackendList::Defaults => equal(cfg.default_backends(), names),
+        }
     }
 }
 
@@ -84,85 +87,60 @@ pub(crate) fn admitted(req: &HttpRequest) -> Option<Option<AuthContext>> {
     req.extensions().get::<AuthState>()?.admitted.clone()
 }
 
-/// Authenticates `req` with `list`, once per request: a second call with the same backends (a
-/// route inside a protected scope, an extractor after the guard) gets the first one's result.
-pub(crate) async fn authenticate(
-    req: &HttpRequest,
-    cfg: &AuthConfig,
-    list: &BackendList,
-) -> Result<AuthContext, AuthError> {
-    if let Some(result) = recorded(req, cfg, list) {
-        return result;
+/// An actix-web request as the engine sees it.
+struct Actix<'a> {
+    req: &'a HttpRequest,
+    cfg: &'a AuthConfig,
+    list: &'a BackendList,
+    headers: ActixHeaders<'a>,
+    view: ActixRequest<'a>,
+}
+
+impl Incoming for Actix<'_> {
+    fn credentials(&self) -> &(dyn RequestParts + Sync) {
+        &self.headers
     }
-    let result = run_backends(req, cfg, list).await;
-    req.extensions_mut()
-        .get_or_insert_with(AuthState::default)
-        .authenticated = Some((list.clone(), result.clone()));
-    result
-}
 
-/// The result of an earlier authentication of `req` with the same backends, if any.
-fn recorded(
-    req: &HttpRequest,
-    cfg: &AuthConfig,
-    list: &BackendList,
-) -> Option<Result<AuthContext, AuthError>> {
-    let extensions = req.extensions();
-    let (by, result) = extensions.get::<AuthState>()?.authenticated.as_ref()?;
-    by.same_as(list, cfg).then(|| result.clone())
-}
+    fn request(&self) -> &dyn RequestParts {
+        &self.view
+    }
 
-async fn run_backends(
-    req: &HttpRequest,
-    cfg: &AuthConfig,
-    list: &BackendList,
-) -> Result<AuthContext, AuthError> {
-    let backends = cfg.backends();
-    // The login session is read only for routes that accept it.
-    let session = backends
-        .sessions()
-        .filter(|(name, _)| list.contains(cfg, name))
-        .and_then(|(name, _)| Some((name, session::read(req)?)));
-    let parts = ActixHeaders::of(req, session.as_ref().map(|(_, view)| view));
-    let result = match list {
-        BackendList::Route(names) => backends.authenticate(names, &parts).await,
-        BackendList::Scope(names) => backends.authenticate(names, &parts).await,
-        BackendList::Defaults => backends.authenticate(cfg.default_backends(), &parts).await,
-    };
-    // A cookie credential may have been sent by a cross-site page: a state change needs the
-    // CSRF check (an `allow_any` route then serves the request as anonymous).
-    let result = match result {
-        Ok(ctx)
-            if csrf::changes_state(req)
-                && backends.credential_from_cookie(ctx.backend(), &parts) =>
-        {
-            // The double-submit token is bound to the credential: the session's id, or the
-            // cookie token's `jti`.
-            let from_session = session.as_ref().filter(|(name, _)| ctx.backend() == *name);
-            let binding = match from_session {
-                Some((_, view)) => Some(view.record().sid.as_str()),
-                None => ctx.token().and_then(|t| t.jti.as_deref()),
-            };
-            match crate::config::csrf(cfg).check(req, binding) {
-                Ok(()) => Ok(ctx),
-                Err(why) => Err(AuthError::Forbidden(why.into())),
-            }
+    fn earlier(&self) -> Option<Result<AuthContext, AuthError>> {
+        let extensions = self.req.extensions();
+        let (by, result) = extensions.get::<AuthState>()?.authenticated.as_ref()?;
+        by.same_as(self.list, self.cfg).then(|| result.clone())
+    }
+
+    fn session(&self) -> Option<SessionView> {
+        session_io::read(self.req)
+    }
+
+    fn settle_session(&self, view: &SessionView, used: bool) {
+        session_io::settle(self.req, view, used);
+    }
+
+    fn check_cross_site(&self, binding: Option<&str>) -> Result<(), Cow<'static, str>> {
+        if !csrf::changes_state(self.req) {
+            return Ok(());
         }
-        other => other,
-    };
-    // A refused request is no session activity: only one the session authenticated, CSRF
-    // check passed, is recorded (idle timeout).
-    if let Some((name, view)) = &session {
-        let used = result.as_ref().is_ok_and(|ctx| ctx.backend() == *name);
-        session::settle(req, view, used);
+        Csrf::of(self.cfg)
+            .check(self.req, binding)
+            .map_err(Cow::Borrowed)
     }
-    result
+
+    fn record(&self, authenticated: &Result<AuthContext, AuthError>, admitted: &Admitted) {
+        let mut extensions = self.req.extensions_mut();
+        let state = extensions.get_or_insert_with(AuthState::default);
+        state.authenticated = Some((self.list.clone(), authenticated.clone()));
+        if let Ok(ctx) = admitted {
+            state.admitted = Some(ctx.clone());
+        }
+    }
 }
 
-/// The whole way of a protected request: authenticate with `list` (unless that was done
-/// already), apply `policy` (the configuration's default guard when `None`), record both in the
-/// request's extensions at once, and turn a refusal into its response. `route` names the route
-/// in log lines.
+/// The whole way of a protected request: auth-core decides it (authenticating with `list`
+/// unless that was done already, then `policy`, the configuration's default guard when `None`),
+/// and a refusal becomes its response. `route` names the route in log lines.
 pub(crate) async fn admit(
     req: &HttpRequest,
     route: &str,
@@ -170,32 +148,41 @@ pub(crate) async fn admit(
     policy: Option<&Policy>,
 ) -> Result<Option<AuthContext>, AuthFailure> {
     let cfg = config(req)?;
-    let policy = policy.unwrap_or(cfg.default_guard());
-    let result = match recorded(req, cfg, list) {
-        Some(result) => result,
-        None => run_backends(req, cfg, list).await,
+    let rule = policy.map_or(Rule::Default, Rule::Guard);
+    let incoming = Actix {
+        req,
+        cfg,
+        list,
+        headers: ActixHeaders::of(req),
+        view: ActixRequest(req),
     };
-    let decided = policy.admit(result.clone(), &ActixRequest(req)).await;
-    {
-        let mut extensions = req.extensions_mut();
-        let state = extensions.get_or_insert_with(AuthState::default);
-        state.authenticated = Some((list.clone(), result));
-        if let Ok(ctx) = &decided {
-            state.admitted = Some(ctx.clone());
+    let admitted = match list {
+        BackendList::Route(names) => {
+            let route = Route {
+                name: route,
+                backends: Some(*names),
+                rule,
+            };
+            cfg.admit(&route, &incoming).await
         }
-    }
-    report(route, req, cfg, decided)
-}
-
-/// Logs the decision (never the credential) and turns a refusal into a response error.
-fn report(
-    route: &str,
-    req: &HttpRequest,
-    cfg: &AuthConfig,
-    decided: Admitted,
-) -> Result<Option<AuthContext>, AuthFailure> {
-    auth_core::log::outcome(route, req.path(), &decided);
-    decided.map_err(|error| failure(cfg, req, error))
+        BackendList::Scope(names) => {
+            let route = Route {
+                name: route,
+                backends: Some(&**names),
+                rule,
+            };
+            cfg.admit(&route, &incoming).await
+        }
+        BackendList::Defaults => {
+            let route: Route<'_> = Route {
+                name: route,
+                backends: None,
+                rule,
+            };
+            cfg.admit(&route, &incoming).await
+        }
+    };
+    admitted.map_err(|error| failure(cfg, req, error))
 }
 
 /// The response error for `error`, rendered by the configuration's handler if it has one.

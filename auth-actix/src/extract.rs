@@ -9,12 +9,12 @@ use std::ops::Deref;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
-use auth_core::{AuthError, Reason};
+use auth_core::{AuthError, Policy, Reason};
 use serde::de::DeserializeOwned;
 
 use crate::context::AuthContext;
 use crate::decide::{self, BackendList};
-use crate::future::AuthFuture;
+use crate::future::ExtractFuture;
 use crate::gate;
 use crate::response::AuthFailure;
 
@@ -30,23 +30,35 @@ async fn context_of(req: HttpRequest) -> Result<auth_core::AuthContext, AuthFail
             &req,
             AuthError::Unauthenticated(Reason::MissingCredentials),
         )),
-        None => decide::authenticate(&req, cfg, &BackendList::Defaults)
-            .await
-            .map_err(|e| decide::failure(cfg, &req, e)),
+        // No guard ran: authenticated with the default backends, as `authenticated` judges.
+        None => decide::admit(
+            &req,
+            "<extractor>",
+            &BackendList::Defaults,
+            Some(&Policy::Authenticated),
+        )
+        .await?
+        .ok_or_else(|| {
+            decide::failure(
+                cfg,
+                &req,
+                AuthError::Unauthenticated(Reason::MissingCredentials),
+            )
+        }),
     }
 }
 
 impl FromRequest for AuthContext {
     type Error = AuthFailure;
-    type Future = AuthFuture<Self>;
+    type Future = ExtractFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         // On a protected route the guard has admitted the identity already.
         if let Some(Some(ctx)) = decide::admitted(req) {
-            return AuthFuture::ready(Ok(AuthContext(ctx)));
+            return ExtractFuture::ready(Ok(AuthContext(ctx)));
         }
         let req = req.clone();
-        AuthFuture::waiting(async move { context_of(req).await.map(AuthContext) })
+        ExtractFuture::waiting(async move { context_of(req).await.map(AuthContext) })
     }
 }
 
@@ -79,11 +91,11 @@ impl<U: fmt::Debug> fmt::Debug for Auth<U> {
 
 impl<U: DeserializeOwned + 'static> FromRequest for Auth<U> {
     type Error = AuthFailure;
-    type Future = AuthFuture<Self>;
+    type Future = ExtractFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        AuthFuture::waiting(async move {
+        ExtractFuture::waiting(async move {
             let ctx = AuthContext(context_of(req.clone()).await?);
             let cfg = decide::config(&req)?;
             if let Some(loader) = crate::config::loader::<U>(cfg) {
@@ -164,11 +176,11 @@ impl<T: fmt::Debug> fmt::Debug for Claims<T> {
 
 impl<T: DeserializeOwned + 'static> FromRequest for Claims<T> {
     type Error = AuthFailure;
-    type Future = AuthFuture<Self>;
+    type Future = ExtractFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        AuthFuture::waiting(async move {
+        ExtractFuture::waiting(async move {
             let ctx = context_of(req.clone()).await?;
             let cfg = decide::config(&req)?;
             match ctx.claims::<T>() {

@@ -1,11 +1,11 @@
-//! [`AuthFuture`]: the one future type of this crate's extractors.
+//! [`ExtractFuture`]: the one future type of this crate's extractors.
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-use auth_core::policy::LocalBoxFuture;
+use auth_core::adapter::LocalBoxFuture;
 
 use crate::response::AuthFailure;
 
@@ -14,20 +14,20 @@ use crate::response::AuthFailure;
 /// Most requests are decided without waiting (built-in backends, an in-memory store,
 /// synchronous guards); their extractor hands actix-web a ready answer.
 #[must_use = "futures do nothing unless awaited"]
-pub struct AuthFuture<T>(State<T>);
+pub struct ExtractFuture<T>(State<T>);
 
 enum State<T> {
     Ready(Option<Result<T, AuthFailure>>),
     Waiting(LocalBoxFuture<'static, Result<T, AuthFailure>>),
 }
 
-impl<T> AuthFuture<T> {
+impl<T> ExtractFuture<T> {
     pub(crate) fn ready(r: Result<T, AuthFailure>) -> Self {
-        AuthFuture(State::Ready(Some(r)))
+        ExtractFuture(State::Ready(Some(r)))
     }
 
     pub(crate) fn waiting(f: impl Future<Output = Result<T, AuthFailure>> + 'static) -> Self {
-        AuthFuture(State::Waiting(Box::pin(f)))
+        ExtractFuture(State::Waiting(Box::pin(f)))
     }
 }
 
@@ -44,9 +44,9 @@ pub(crate) fn now_or_later<T>(
 }
 
 // Nothing is pinned in place: a ready answer is moved out, a waiting one is boxed.
-impl<T> Unpin for AuthFuture<T> {}
+impl<T> Unpin for ExtractFuture<T> {}
 
-impl<T> Future for AuthFuture<T> {
+impl<T> Future for ExtractFuture<T> {
     type Output = Result<T, AuthFailure>;
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match &mut self.get_mut().0 {
@@ -57,8 +57,8 @@ impl<T> Future for AuthFuture<T> {
     }
 }
 
-impl<T> fmt::Debug for AuthFuture<T> {
+impl<T> fmt::Debug for ExtractFuture<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("AuthFuture")
+        f.write_str("ExtractFuture")
     }
 }

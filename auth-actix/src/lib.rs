@@ -61,47 +61,44 @@ pub mod openapi;
 mod protect;
 mod request;
 mod response;
-mod session;
+mod session_io;
 mod session_store;
 
 #[doc(hidden)]
 pub mod __private;
 pub mod test;
 
-pub use auth_core as core;
-pub use auth_core::jwt::{Algorithm, JwtConfig, JwtKey, TokenOptions};
-#[cfg(feature = "oidc")]
-pub use auth_core::jwt::{ClaimMapping, IdentityProvider};
-#[cfg(feature = "redis")]
-pub use auth_core::revocation::redis::RedisRevocation;
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
-pub use auth_core::revocation::sql::SqlRevocation;
-pub use auth_core::revocation::{Rotate, Rotation, StoreError, StoreFuture, TokenRef};
-pub use auth_core::{
-    ApiKey, ApiKeys, AuthError, AuthUser, Backend, BackendDoc, ConfigError, CredentialDoc,
-    CustomGuard, Guard, InMemoryRevocation, Outcome, Policy, Reason, RequestParts, RevocationStore,
-    RoleMap,
-};
-pub use auth_core::{AuthConfig, AuthConfigBuilder};
+pub use auth_core::app::*;
+/// For authors of backends and stores (shared with `auth-tonic`).
+pub use auth_core::extend;
 pub use config::ActixConfig;
 pub use context::AuthContext;
 pub use csrf::{Csrf, CSRF_HEADER};
 pub use extract::{Auth, Claims};
-pub use future::AuthFuture;
-pub use loader::{UserLoadError, UserLoader};
-pub use middleware::{RequireAuth, RequireAuthService};
+pub use loader::UserLoader;
+pub use middleware::RequireAuth;
 pub use protect::{Protect, RouteSpec};
-pub use request::ActixRequest;
-pub use response::{json_config, AuthFailure, ErrorHandler};
-pub use session_store::{SessionStoreDeadline, SessionStoreErrors, SessionStoreErrorsService};
+pub use response::{json_config, ErrorHandler};
+pub use session_store::{SessionStoreDeadline, SessionStoreErrors};
 
 pub use auth_macros::{auth, guard, AuthUser};
+
+/// The types actix-web's traits name (extractor futures, middleware services, the error
+/// extractors answer with) and the request view custom guards receive: named in types, rarely
+/// written, as `actix_web::dev` keeps its own.
+pub mod dev {
+    pub use crate::future::ExtractFuture;
+    pub use crate::middleware::RequireAuthService;
+    pub use crate::request::ActixRequest;
+    pub use crate::response::AuthFailure;
+    pub use crate::session_store::SessionStoreErrorsService;
+}
 
 /// Everything a handler module needs: `use auth_actix::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        auth, guard, ActixConfig, ApiKey, ApiKeys, Auth, AuthConfig, AuthContext, AuthUser,
-        Backend, Claims, Guard, InMemoryRevocation, JwtConfig, JwtKey, Outcome, Policy, Reason,
-        RequestParts, RequireAuth, RoleMap, UserLoadError, UserLoader,
+        auth, guard, ActixConfig, ApiKey, ApiKeys, Auth, AuthConfig, AuthContext, AuthUser, Claims,
+        InMemoryRevocation, JwtConfig, JwtKey, Policy, Reason, RequestParts, RequireAuth, RoleMap,
+        UserLoadError, UserLoader,
     };
 }

@@ -2,7 +2,7 @@
 
 use std::future::Future;
 
-use auth_core::policy::LocalBoxFuture;
+use auth_core::adapter::LocalBoxFuture;
 
 use crate::context::AuthContext;
 
@@ -27,7 +27,7 @@ pub trait UserLoader<U>: Send + Sync + 'static {
     fn load(&self, ctx: &AuthContext) -> impl Future<Output = Result<Option<U>, UserLoadError>>;
 }
 
-pub use auth_core::UserLoadError;
+use auth_core::UserLoadError;
 
 pub(crate) trait ErasedLoader<U>: Send + Sync {
     fn load_boxed<'a>(

@@ -61,12 +61,12 @@ impl RequireAuth {
     }
 
     /// The backends it names (`None`: the configuration's defaults).
-    pub fn backend_names(&self) -> Option<&[Box<str>]> {
+    pub(crate) fn backend_names(&self) -> Option<&[Box<str>]> {
         self.backends.as_deref()
     }
 
     /// Its guard (`None`: the configuration's default guard).
-    pub fn policy(&self) -> Option<&Policy> {
+    pub(crate) fn policy(&self) -> Option<&Policy> {
         self.policy.as_deref()
     }
 }

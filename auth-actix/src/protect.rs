@@ -7,9 +7,8 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 use auth_core::Policy;
 
-use crate::context::AuthContext;
 use crate::decide::{self, BackendList};
-use crate::future::{now_or_later, AuthFuture};
+use crate::future::{now_or_later, ExtractFuture};
 use crate::gate::Gate;
 use crate::response::AuthFailure;
 
@@ -55,16 +54,9 @@ impl<S: RouteSpec> std::fmt::Debug for Protect<S> {
     }
 }
 
-impl<S: RouteSpec> Protect<S> {
-    /// The identity that passed (`None` on an `allow_any` route without credentials).
-    pub fn context(&self) -> Option<AuthContext> {
-        self.ctx.clone().map(AuthContext)
-    }
-}
-
 impl<S: RouteSpec> FromRequest for Protect<S> {
     type Error = AuthFailure;
-    type Future = AuthFuture<Self>;
+    type Future = ExtractFuture<Self>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let list = BackendList::from_route(S::BACKENDS);
@@ -76,12 +68,12 @@ impl<S: RouteSpec> FromRequest for Protect<S> {
         };
         match now_or_later(admitted) {
             // Decided at once: no other extractor has started, so no body has been read.
-            Ok(r) => AuthFuture::ready(r.map(protect)),
+            Ok(r) => ExtractFuture::ready(r.map(protect)),
             // Waiting on a store or an asynchronous guard: the body and the other extractors
             // are held back meanwhile.
             Err(waiting) => {
                 let gate = Gate::close(req, payload);
-                AuthFuture::waiting(async move {
+                ExtractFuture::waiting(async move {
                     let r = waiting.await;
                     gate.open(r.is_ok());
                     r.map(protect)

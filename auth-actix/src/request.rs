@@ -6,15 +6,13 @@ use std::any::Any;
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, COOKIE};
 use actix_web::http::Method;
 use actix_web::HttpRequest;
-use auth_core::session::SessionView;
-use auth_core::{HeaderOnce, RequestParts};
+use auth_core::extend::{HeaderOnce, RequestParts};
 
 /// An actix-web request seen through auth-core's framework-neutral [`RequestParts`].
 #[derive(Debug, Clone, Copy)]
 pub struct ActixRequest<'a>(pub &'a HttpRequest);
 
-/// What backends see of an actix-web request: headers, method, path, and the login session
-/// when the route names the session backend. Unlike the
+/// What backends see of an actix-web request: headers, method, path. Unlike the
 /// `HttpRequest` (reference-counted, one thread), it is `Sync`, as
 /// [`Backend`](auth_core::Backend)s require so that one backend also serves tonic.
 #[derive(Debug, Clone, Copy)]
@@ -22,16 +20,14 @@ pub(crate) struct ActixHeaders<'a> {
     headers: &'a HeaderMap,
     method: &'a Method,
     path: &'a str,
-    session: Option<&'a SessionView>,
 }
 
 impl<'a> ActixHeaders<'a> {
-    pub(crate) fn of(req: &'a HttpRequest, session: Option<&'a SessionView>) -> Self {
+    pub(crate) fn of(req: &'a HttpRequest) -> Self {
         ActixHeaders {
             headers: req.headers(),
             method: req.method(),
             path: req.path(),
-            session,
         }
     }
 }
@@ -81,10 +77,6 @@ impl RequestParts for ActixHeaders<'_> {
 
     fn path(&self) -> &str {
         self.path
-    }
-
-    fn session(&self) -> Option<&SessionView> {
-        self.session
     }
 }
 

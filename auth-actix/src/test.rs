@@ -9,7 +9,7 @@
 //!     .jwt(JwtConfig::hs256("an example secret that is 32+ bytes long"))
 //!     .build()
 //!     .unwrap();
-//! let ctx = auth_actix::core::AuthContext::builder("42").permissions(["articles.write"]).build();
+//! let ctx = auth_actix::AuthContext::builder("42").permissions(["articles.write"]).build();
 //! let token = token_for_context(&auth, &ctx).unwrap();
 //! let req = TestRequest::post().uri("/articles").app_data(auth.clone()).bearer(&token);
 //! ```
@@ -31,7 +31,7 @@ use auth_core::AuthConfig;
 ///     .jwt(JwtConfig::hs256("an example secret that is 32+ bytes long").cookie("access_token"))
 ///     .build()
 ///     .unwrap();
-/// let token = auth_actix::test::token_for_context(&auth, &auth_actix::core::AuthContext::builder("7").build()).unwrap();
+/// let token = auth_actix::test::token_for_context(&auth, &auth_actix::AuthContext::builder("7").build()).unwrap();
 /// let jti = auth.jwt().unwrap().verify(&token).unwrap().token().unwrap().jti.clone().unwrap();
 /// let header = ("X-CSRF-Token", auth_actix::test::csrf_token(&jti));
 /// # let _ = header;
@@ -86,7 +86,7 @@ impl TestRequestExt for TestRequest {
     }
 
     fn api_key_for(self, config: &AuthConfig, key: &str) -> Self {
-        use auth_core::CredentialSource;
+        use auth_core::extend::CredentialSource;
         match config.backends().api_keys().map(|(_, b)| b.source()) {
             Some(CredentialSource::Header { name, prefix }) => {
                 let value = match prefix {

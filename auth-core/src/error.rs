@@ -261,6 +261,33 @@ pub enum IssueError {
     Encoding(String),
 }
 
+/// A store could not answer (unreachable, timed out, full). Requests then fail closed with 503.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("revocation store {store} unavailable: {message}")]
+pub struct StoreError {
+    /// Which store.
+    pub store: &'static str,
+    /// What went wrong (never contains a token).
+    pub message: String,
+}
+
+/// A store that cannot answer makes the request fail closed: 503.
+impl From<StoreError> for AuthError {
+    fn from(e: StoreError) -> Self {
+        AuthError::Unavailable(e.to_string().into())
+    }
+}
+
+impl StoreError {
+    /// A new error.
+    pub fn new(store: &'static str, message: impl Into<String>) -> Self {
+        StoreError {
+            store,
+            message: message.into(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod size {
     use super::*;

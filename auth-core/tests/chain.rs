@@ -3,11 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use auth_core::adapter::Backends;
+use auth_core::extend::{Backend, Outcome, RequestParts, SimpleRequest};
 use auth_core::jwt::{JwtBackend, JwtConfig, TokenOptions};
-use auth_core::{
-    ApiKeys, AuthContext, AuthError, Backend, Backends, Outcome, Reason, RequestParts,
-    SimpleRequest,
-};
+use auth_core::{ApiKeys, AuthContext, AuthError, Reason};
 
 const SECRET: &[u8] = b"test-secret-that-is-long-enough-0123456789";
 

@@ -4,8 +4,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use auth_core::jwt::{Algorithm, JwtConfig, JwtKey, TokenKind};
+use auth_core::jwt::{Algorithm, JwtConfig, JwtKey};
 use auth_core::Reason;
+use auth_core::TokenKind;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use jsonwebtoken::EncodingKey;

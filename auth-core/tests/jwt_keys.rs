@@ -160,7 +160,7 @@ fn rotation_without_kid_tries_each_key_of_the_algorithm() {
 #[test]
 fn configuration_errors_table() {
     let pem = key("rsa_public.pem");
-    let rows: Vec<(&str, Result<auth_core::JwtBackend, ConfigError>, &str)> = vec![
+    let rows: Vec<(&str, Result<auth_core::jwt::JwtBackend, ConfigError>, &str)> = vec![
         (
             "weak secret",
             JwtConfig::hs256(b"short").build(None, None),

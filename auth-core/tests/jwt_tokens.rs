@@ -5,10 +5,11 @@
 
 use std::sync::Arc;
 
-use auth_core::jwt::{IssuedToken, JwtConfig, JwtKey, TokenKind, TokenOptions};
-use auth_core::{
-    AuthContext, InMemoryRevocation, JwtBackend, Outcome, Reason, RevocationStore, SimpleRequest,
-};
+use auth_core::extend::{Outcome, SimpleRequest};
+use auth_core::jwt::JwtBackend;
+use auth_core::jwt::{IssuedToken, JwtConfig, JwtKey, TokenOptions};
+use auth_core::TokenKind;
+use auth_core::{AuthContext, InMemoryRevocation, Reason, RevocationStore};
 
 mod common;
 

@@ -76,12 +76,15 @@ const ROLES: [Role; 8] = [
     Role::PasswordHash,
 ];
 
-pub(crate) fn expand(input: TokenStream) -> TokenStream {
+/// `krate` is the adapter crate the user depends on (`::auth_actix`, `::auth_tonic`): the
+/// generated code names only its `__private` module.
+pub(crate) fn expand(input: TokenStream, krate: TokenStream) -> TokenStream {
     let ast: DeriveInput = match syn::parse2(input) {
         Ok(a) => a,
         Err(e) => return e.into_compile_error(),
     };
-    match expand_struct(&ast) {
+    let p = quote!(#krate::__private);
+    match expand_struct(&ast, &p) {
         Ok(t) => t,
         Err(e) => {
             // Emit a fallback impl too, so one mistake does not cascade into "AuthUser is not
@@ -91,7 +94,7 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
             let (ig, tg, wc) = ast.generics.split_for_impl();
             quote! {
                 #err
-                impl #ig ::auth_actix::AuthUser for #name #tg #wc {
+                impl #ig #p::AuthUser for #name #tg #wc {
                     fn auth_id(&self) -> ::std::borrow::Cow<'_, str> { ::std::unimplemented!() }
                 }
             }
@@ -185,7 +188,7 @@ fn is_flag(ty: &Type) -> bool {
     }
 }
 
-fn expand_struct(ast: &DeriveInput) -> syn::Result<TokenStream> {
+fn expand_struct(ast: &DeriveInput, p: &TokenStream) -> syn::Result<TokenStream> {
     let fields = match &ast.data {
         Data::Struct(s) => match &s.fields {
             Fields::Named(f) => &f.named,
@@ -283,7 +286,6 @@ fn expand_struct(ast: &DeriveInput) -> syn::Result<TokenStream> {
     }
     cx.check()?;
 
-    let p = quote!(::auth_actix::__private);
     let cow = quote!(::std::borrow::Cow);
     let access = |role: Role| chosen[role as usize].map(|f| (f.ident.as_ref(), f.ty.span()));
     let mut methods = Vec::new();
@@ -340,7 +342,7 @@ fn expand_struct(ast: &DeriveInput) -> syn::Result<TokenStream> {
     let name = &ast.ident;
     let (ig, tg, wc) = ast.generics.split_for_impl();
     Ok(quote! {
-        impl #ig ::auth_actix::AuthUser for #name #tg #wc {
+        impl #ig #p::AuthUser for #name #tg #wc {
             #(#methods)*
         }
     })

@@ -37,7 +37,7 @@ pub fn grpc_guard(input: TokenStream) -> TokenStream {
     grpc::expand(input.into()).into()
 }
 
-/// Implements `auth_actix::AuthUser` for a struct.
+/// Implements `AuthUser` for a struct; use it as `auth_actix::AuthUser`.
 ///
 /// Fields are found by name (`id`; `username`, `email` or `name`; `roles`; `permissions`;
 /// `is_staff`; `is_superuser`; `is_active`) or marked with `#[auth(id)]`, `#[auth(name)]`,
@@ -45,5 +45,11 @@ pub fn grpc_guard(input: TokenStream) -> TokenStream {
 /// `#[auth(active)]`.
 #[proc_macro_derive(AuthUser, attributes(auth))]
 pub fn derive_auth_user(input: TokenStream) -> TokenStream {
-    derive::expand(input.into()).into()
+    derive::expand(input.into(), quote::quote!(::auth_actix)).into()
+}
+
+/// The same derive for a tonic-only service; use it as `auth_tonic::AuthUser`.
+#[proc_macro_derive(GrpcAuthUser, attributes(auth))]
+pub fn derive_grpc_auth_user(input: TokenStream) -> TokenStream {
+    derive::expand(input.into(), quote::quote!(::auth_tonic)).into()
 }

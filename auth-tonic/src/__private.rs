@@ -1,5 +1,7 @@
-//! What `guard!`'s generated code names. Not a public API: it may change in any release.
+//! What `guard!`'s and `#[derive(AuthUser)]`'s generated code names. Not a public API: it may
+//! change in any release.
 
-pub use auth_core::policy::PolicyRef;
-pub use auth_core::{AuthContext, CustomGuard, Policy, RequestParts};
+pub use auth_core::adapter::derive::{AsFlag, AsName, ViaAsRef, ViaDisplay, Wrap};
+pub use auth_core::adapter::PolicyRef;
+pub use auth_core::{AuthContext, AuthUser, CustomGuard, Policy, RequestParts};
 pub use std::borrow::Cow as StdCow;

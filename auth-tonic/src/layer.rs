@@ -90,16 +90,16 @@ impl<S> fmt::Debug for AuthService<S> {
     }
 }
 
-/// The future of an [`AuthService`] call.
-pub struct AuthFuture<T>(Pin<Box<dyn Future<Output = T> + Send>>);
+/// The future of an [`AuthService`] call (tower-http names its own the same).
+pub struct ResponseFuture<T>(Pin<Box<dyn Future<Output = T> + Send>>);
 
-impl<T> fmt::Debug for AuthFuture<T> {
+impl<T> fmt::Debug for ResponseFuture<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("AuthFuture")
+        f.write_str("ResponseFuture")
     }
 }
 
-impl<T> Future for AuthFuture<T> {
+impl<T> Future for ResponseFuture<T> {
     type Output = T;
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
         self.0.as_mut().poll(cx)
@@ -115,7 +115,7 @@ where
 {
     type Response = http::Response<R>;
     type Error = S::Error;
-    type Future = AuthFuture<Result<http::Response<R>, S::Error>>;
+    type Future = ResponseFuture<Result<http::Response<R>, S::Error>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -126,10 +126,10 @@ where
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let rules = self.rules.clone();
-        AuthFuture(Box::pin(async move {
-            let path = req.uri().path();
-            let admitted = rules.admit(GrpcRequest::new(req.headers(), path)).await;
-            auth_core::log::outcome(path, path, &admitted);
+        ResponseFuture(Box::pin(async move {
+            let admitted = rules
+                .admit(GrpcRequest::new(req.headers(), req.uri().path()))
+                .await;
             match admitted {
                 Ok(identity) => {
                     req.extensions_mut().insert(Identity(identity));

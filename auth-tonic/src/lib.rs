@@ -49,24 +49,34 @@ mod status;
 #[doc(hidden)]
 pub mod __private;
 
-pub use auth_core as core;
-pub use auth_core::jwt::{Algorithm, JwtConfig, JwtKey, TokenOptions};
-#[cfg(feature = "oidc")]
-pub use auth_core::jwt::{ClaimMapping, IdentityProvider};
-#[cfg(feature = "redis")]
-pub use auth_core::revocation::redis::RedisRevocation;
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
-pub use auth_core::revocation::sql::SqlRevocation;
-pub use auth_core::{
-    ApiKeys, AuthConfig, AuthConfigBuilder, AuthContext, AuthError, Backend, ConfigError,
-    CustomGuard, Guard, InMemoryRevocation, Outcome, Policy, Reason, RequestParts, RevocationStore,
-    RoleMap,
-};
+pub use auth_core::app::*;
+/// For authors of backends and stores (shared with `auth-actix`).
+pub use auth_core::extend;
 pub use ext::RequestAuth;
-pub use layer::{AuthFuture, AuthLayer, AuthService};
-pub use request::GrpcRequest;
+pub use layer::AuthLayer;
 pub use rules::{AuthLayerBuilder, BuildError};
 pub use status::status_of;
+
+/// The service the layer wraps around a server and its future, and the view of a call that
+/// backends and guards read: named in types, rarely written.
+pub mod dev {
+    pub use crate::layer::{AuthService, ResponseFuture};
+    pub use crate::request::GrpcRequest;
+}
+
+/// Implements [`AuthUser`] for a struct, as `auth_actix::AuthUser` does (the same field names
+/// and `#[auth(..)]` markers).
+///
+/// ```
+/// use auth_tonic::AuthUser;
+///
+/// #[derive(AuthUser)]
+/// struct User { id: i64, username: String, permissions: Vec<String> }
+///
+/// let u = User { id: 7, username: "ada".into(), permissions: vec!["orders.read".into()] };
+/// assert_eq!(u.auth_id(), "7");
+/// ```
+pub use auth_macros::GrpcAuthUser as AuthUser;
 
 /// A gRPC method's guard in the `#[guard]` grammar, as a [`Policy`]:
 /// `guard!(has_permission("articles.write"))`, `guard!(any(is_staff, has_role("editor")))`.

@@ -1,6 +1,7 @@
 //! What backends and guards see of a gRPC call: its metadata (HTTP/2 headers) and method path.
 
-use auth_core::{HeaderOnce, RequestParts};
+use auth_core::adapter::Incoming;
+use auth_core::extend::{HeaderOnce, RequestParts};
 use http::HeaderMap;
 
 /// A gRPC call seen through auth-core's [`RequestParts`]: `header` reads ASCII metadata, `path`
@@ -33,5 +34,18 @@ impl RequestParts for GrpcRequest<'_> {
 
     fn path(&self) -> &str {
         self.path
+    }
+}
+
+/// A call as auth-core's engine decides it: the same view for backends and guards; no session,
+/// no cookie credentials to check for CSRF (a browser cannot make a gRPC call by itself), nothing
+/// kept (the layer puts the identity in the call's extensions).
+impl Incoming for GrpcRequest<'_> {
+    fn credentials(&self) -> &(dyn RequestParts + Sync) {
+        self
+    }
+
+    fn request(&self) -> &dyn RequestParts {
+        self
     }
 }

@@ -3,7 +3,9 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use auth_core::{Admitted, AuthConfig, AuthError, ConfigError, Policy, Reason};
+use auth_core::adapter::{Admitted, Route, Rule as CoreRule};
+use auth_core::extend::RequestParts;
+use auth_core::{AuthConfig, ConfigError, Policy};
 use prost::Message;
 use prost_types::FileDescriptorSet;
 
@@ -72,22 +74,19 @@ impl Rules {
         }
     }
 
-    /// Authenticates a call and applies its method's rule.
+    /// Decides a call by its method's rule (auth-core authenticates, applies the guard, logs).
     pub(crate) async fn admit(&self, req: GrpcRequest<'_>) -> Admitted {
-        use auth_core::RequestParts;
-        let rule = self.methods.get(req.path()).unwrap_or(&self.default);
-        let result = self
-            .config
-            .backends()
-            .authenticate(&self.backends, &req)
-            .await;
-        match rule {
-            Rule::Guard(policy) => policy.admit_now(result, &req),
-            Rule::Optional => match result {
-                Err(AuthError::Unauthenticated(Reason::MissingCredentials)) => Ok(None),
-                result => Policy::Authenticated.admit_now(result, &req),
-            },
-        }
+        let path = req.path();
+        let rule = match self.methods.get(path).unwrap_or(&self.default) {
+            Rule::Guard(policy) => CoreRule::Guard(policy),
+            Rule::Optional => CoreRule::Optional,
+        };
+        let route = Route {
+            name: path,
+            backends: Some(&*self.backends),
+            rule,
+        };
+        self.config.admit_send(&route, &req).await
     }
 }
 
@@ -212,7 +211,10 @@ impl AuthLayerBuilder {
         }
         let backends = match self.backends {
             None => self.config.default_backends().into(),
-            Some(names) => checked_backends(&self.config, names)?,
+            Some(names) => self
+                .config
+                .backends()
+                .check_names("the layer's backends", names)?,
         };
         Ok(crate::AuthLayer::from_rules(Rules {
             config: self.config,
@@ -235,27 +237,6 @@ fn check_path(path: &str) -> Result<(), BuildError> {
     } else {
         Err(BuildError::InvalidPath(path.to_owned()))
     }
-}
-
-fn checked_backends(
-    config: &AuthConfig,
-    names: Vec<String>,
-) -> Result<Box<[Box<str>]>, BuildError> {
-    if names.is_empty() {
-        return Err(ConfigError::Invalid(
-            "the layer's backends are empty; name at least one".into(),
-        )
-        .into());
-    }
-    let registered = config.backends();
-    if let Some(n) = names.iter().find(|n| !registered.contains(n)) {
-        return Err(ConfigError::UnknownBackend {
-            name: n.clone(),
-            registered: registered.names().collect::<Vec<_>>().join(", "),
-        }
-        .into());
-    }
-    Ok(names.into_iter().map(String::into_boxed_str).collect())
 }
 
 /// The declared methods of the same service, else every declared method.

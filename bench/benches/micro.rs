@@ -9,8 +9,9 @@
 use std::future::Future as _;
 use std::hint::black_box;
 
-use auth_actix::core::{AuthContext, PermissionSet, SimpleRequest};
 use auth_actix::{ApiKeys, Policy};
+use auth_core::extend::SimpleRequest;
+use auth_core::{AuthContext, PermissionSet};
 use criterion::{criterion_group, criterion_main, Criterion};
 use jsonwebtoken::Validation;
 
@@ -42,7 +43,7 @@ fn policy(c: &mut Criterion) {
             let mut cx = std::task::Context::from_waker(waker);
             black_box(matches!(
                 decide.poll(&mut cx),
-                std::task::Poll::Ready(auth_actix::core::Decision::Allow)
+                std::task::Poll::Ready(auth_core::adapter::Decision::Allow)
             ))
         })
     });

@@ -11,8 +11,10 @@
 
 use std::sync::OnceLock;
 
+use auth_core::adapter::Backends;
+use auth_core::extend::SimpleRequest;
 use auth_core::jwt::JwtConfig;
-use auth_core::{ApiKeys, AuthError, Backends, Reason, SimpleRequest};
+use auth_core::{ApiKeys, AuthError, Reason};
 use libfuzzer_sys::fuzz_target;
 
 const SECRET: &[u8] = b"fuzzing-secret-that-is-long-enough-0123456";

@@ -14,8 +14,10 @@
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
-use auth_core::session::{auth_hash, SessionRecord, SessionUsers, SessionView, Sessions};
-use auth_core::{AuthConfig, AuthUser, HeaderOnce, Outcome, RequestParts, UserLoadError};
+use auth_core::adapter::{auth_hash, SessionRecord, SessionView};
+use auth_core::extend::{HeaderOnce, Outcome, RequestParts};
+use auth_core::session::{SessionUsers, Sessions};
+use auth_core::{AuthConfig, AuthUser, UserLoadError};
 use libfuzzer_sys::fuzz_target;
 
 const IDLE_MS: u64 = 30 * 60 * 1000;

@@ -332,8 +332,8 @@ pub async fn status<B: actix_web::body::MessageBody>(
 /// The users of the token-endpoint tests: `alice` (id 1) and `bob` (id 2), role `editor`,
 /// password `<name>-password`, checked with Argon2 off the worker threads as an app would.
 pub mod fixtures {
-    use auth_actix::core::password::{hash_password, verify_user_password_async};
     use auth_actix::endpoints::{CredentialsVerifier, TokenResponse};
+    use auth_actix::password::{hash_password, verify_user_password_async};
     use auth_actix::{AuthUser, UserLoadError};
 
     /// A user with a password hash.

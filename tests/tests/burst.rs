@@ -6,9 +6,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use actix_web::{App, HttpServer};
-use auth_actix::endpoints::{AuthEndpoints, LoginThrottle};
 use auth_actix::prelude::*;
 use auth_actix::RedisRevocation;
+use auth_actix::{endpoints::AuthEndpoints, LoginThrottle};
 use tests::fixtures::users;
 use tests::{burst, json_post, redis_url, require_service, unique};
 

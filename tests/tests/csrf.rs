@@ -42,7 +42,7 @@ fn config(csrf: Option<Csrf>) -> AuthConfig {
 }
 
 fn token(cfg: &AuthConfig) -> String {
-    auth_actix::test::token_for_context(cfg, &auth_actix::core::AuthContext::builder("7").build())
+    auth_actix::test::token_for_context(cfg, &auth_actix::AuthContext::builder("7").build())
         .unwrap()
 }
 

@@ -585,9 +585,9 @@ async fn an_unreachable_store_is_unavailable_then_recovers() {
 /// A custom backend serves gRPC as it serves actix-web: through the same request view.
 struct Partner;
 
-impl auth_tonic::Backend for Partner {
-    async fn authenticate(&self, req: &(dyn RequestParts + Sync)) -> auth_tonic::Outcome {
-        use auth_tonic::{Outcome, Reason};
+impl auth_tonic::extend::Backend for Partner {
+    async fn authenticate(&self, req: &(dyn RequestParts + Sync)) -> auth_tonic::extend::Outcome {
+        use auth_tonic::{extend::Outcome, Reason};
         match req.header("x-partner-id") {
             None => Outcome::NoCredentials,
             Some(b"acme") => Outcome::Authenticated(

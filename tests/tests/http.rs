@@ -9,7 +9,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::{get, post, route, routes, test, web, App, HttpRequest, HttpResponse};
-use auth_actix::core::{AuthContext as CoreContext, StoreError, StoreFuture, TokenRef};
+use auth_actix::extend::{Backend, Outcome, StoreError, StoreFuture, TokenRef};
 use auth_actix::prelude::*;
 use auth_actix::test::{token_for, token_for_context, TestRequestExt};
 use auth_actix::{AuthError, RevocationStore, TokenOptions};
@@ -233,7 +233,7 @@ impl Backend for PartnerBackend {
         match req.header("x-partner") {
             None => Outcome::NoCredentials,
             Some(b"acme") => Outcome::Authenticated(
-                CoreContext::builder("partner:acme")
+                AuthContext::builder("partner:acme")
                     .roles(["editor"])
                     .build(),
             ),
@@ -290,7 +290,10 @@ impl RevocationStore for DownStore {
     fn revoke_token<'a>(&'a self, _: &'a str, _: &'a str, _: u64) -> StoreFuture<'a, ()> {
         StoreFuture::ready(Err(StoreError::new("down", "connection refused")))
     }
-    fn rotate<'a>(&'a self, _: auth_actix::Rotate<'a>) -> StoreFuture<'a, auth_actix::Rotation> {
+    fn rotate<'a>(
+        &'a self,
+        _: auth_actix::extend::Rotate<'a>,
+    ) -> StoreFuture<'a, auth_actix::extend::Rotation> {
         StoreFuture::ready(Err(StoreError::new("down", "connection refused")))
     }
     fn settle<'a>(&'a self, _: &'a str, _: &'a str) -> StoreFuture<'a, ()> {
@@ -400,9 +403,9 @@ async fn guards_through_http() {
     let app = app!(cfg);
     let a = token(&cfg, &alice());
     let b = token(&cfg, &bob());
-    let root = token_for_context(&cfg, &CoreContext::builder("0").superuser(true).build()).unwrap();
+    let root = token_for_context(&cfg, &AuthContext::builder("0").superuser(true).build()).unwrap();
     let inactive =
-        token_for_context(&cfg, &CoreContext::builder("9").active(false).build()).unwrap();
+        token_for_context(&cfg, &AuthContext::builder("9").active(false).build()).unwrap();
     // (case, method+uri, token, expected status)
     let rows: Vec<(&str, &str, Option<&str>, u16)> = vec![
         ("reports: staff", "/reports", Some(&a), 200),
@@ -511,11 +514,11 @@ async fn refusals_have_rfc6750_headers_and_json_bodies() {
     );
     assert_eq!(bad.json()["error"], "unauthorized");
 
-    let expired = auth_actix::core::jwt::JwtConfig::hs256(SECRET)
+    let expired = auth_actix::jwt::JwtConfig::hs256(SECRET)
         .build(None, None)
         .unwrap()
         .issue_for_context(
-            &CoreContext::builder("1").build(),
+            &AuthContext::builder("1").build(),
             TokenOptions::access().expires_in_secs(0),
         )
         .unwrap();
@@ -835,7 +838,7 @@ async fn auth_user_from_claims_and_from_loader() {
         "internal detail not leaked: {}",
         r.body
     );
-    let ghost = token_for_context(&cfg, &CoreContext::builder("77").build()).unwrap();
+    let ghost = token_for_context(&cfg, &AuthContext::builder("77").build()).unwrap();
     assert_eq!(
         call(
             &app,

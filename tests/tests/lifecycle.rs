@@ -518,7 +518,10 @@ impl RevocationStore for Counting {
     fn name(&self) -> &'static str {
         "counting"
     }
-    fn is_revoked<'a>(&'a self, t: auth_actix::TokenRef<'a>) -> auth_actix::StoreFuture<'a, bool> {
+    fn is_revoked<'a>(
+        &'a self,
+        t: auth_actix::extend::TokenRef<'a>,
+    ) -> auth_actix::extend::StoreFuture<'a, bool> {
         self.checks
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.inner.is_revoked(t)
@@ -528,16 +531,20 @@ impl RevocationStore for Counting {
         jti: &'a str,
         user: &'a str,
         exp: u64,
-    ) -> auth_actix::StoreFuture<'a, ()> {
+    ) -> auth_actix::extend::StoreFuture<'a, ()> {
         self.inner.revoke_token(jti, user, exp)
     }
     fn rotate<'a>(
         &'a self,
-        r: auth_actix::Rotate<'a>,
-    ) -> auth_actix::StoreFuture<'a, auth_actix::Rotation> {
+        r: auth_actix::extend::Rotate<'a>,
+    ) -> auth_actix::extend::StoreFuture<'a, auth_actix::extend::Rotation> {
         self.inner.rotate(r)
     }
-    fn settle<'a>(&'a self, family: &'a str, current: &'a str) -> auth_actix::StoreFuture<'a, ()> {
+    fn settle<'a>(
+        &'a self,
+        family: &'a str,
+        current: &'a str,
+    ) -> auth_actix::extend::StoreFuture<'a, ()> {
         self.inner.settle(family, current)
     }
     fn revoke_family<'a>(
@@ -545,7 +552,7 @@ impl RevocationStore for Counting {
         f: &'a str,
         user: &'a str,
         exp: u64,
-    ) -> auth_actix::StoreFuture<'a, ()> {
+    ) -> auth_actix::extend::StoreFuture<'a, ()> {
         self.inner.revoke_family(f, user, exp)
     }
     fn revoke_user_before<'a>(
@@ -553,7 +560,7 @@ impl RevocationStore for Counting {
         user: &'a str,
         before: u64,
         exp: u64,
-    ) -> auth_actix::StoreFuture<'a, ()> {
+    ) -> auth_actix::extend::StoreFuture<'a, ()> {
         self.inner.revoke_user_before(user, before, exp)
     }
 }

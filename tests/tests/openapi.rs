@@ -6,10 +6,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use actix_web::{delete, get, post, HttpRequest, HttpResponse};
-use auth_actix::core::session::{SessionUsers, Sessions};
+use auth_actix::extend::{Backend, BackendDoc, CredentialDoc, Outcome};
 use auth_actix::openapi::AuthAddon;
 use auth_actix::prelude::*;
-use auth_actix::{BackendDoc, CredentialDoc, RequireAuth};
+use auth_actix::session::{SessionUsers, Sessions};
+use auth_actix::RequireAuth;
 use serde_json::{json, Value};
 use utoipa::OpenApi;
 

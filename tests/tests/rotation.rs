@@ -11,10 +11,10 @@ use std::time::Duration;
 
 use actix_web::body::MessageBody;
 use actix_web::{get, test, App};
-use auth_actix::core::password::{hash_password, verify_user_password_async};
-use auth_actix::core::session::SessionUsers;
 use auth_actix::endpoints::{AuthEndpoints, CredentialsVerifier, TokenResponse};
+use auth_actix::password::{hash_password, verify_user_password_async};
 use auth_actix::prelude::*;
+use auth_actix::session::SessionUsers;
 use auth_actix::test::TestRequestExt;
 use auth_actix::{RedisRevocation, RevocationStore, SqlRevocation};
 use serde_json::{json, Value};

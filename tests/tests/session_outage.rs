@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use actix_session::storage::RedisSessionStore;
 use actix_web::test;
-use auth_actix::core::session::Sessions;
+use auth_actix::session::Sessions;
 
 mod session_app;
 

@@ -13,8 +13,8 @@ use actix_session::SessionMiddleware;
 use actix_web::cookie::Key;
 use actix_web::test;
 use actix_web::App;
-use auth_actix::core::session::Sessions;
 use auth_actix::endpoints::AuthEndpoints;
+use auth_actix::session::Sessions;
 
 mod session_app;
 
@@ -137,11 +137,9 @@ async fn logout_all_ends_every_session_and_token_of_the_user() {
         assert_eq!(b.send(&app, login("alice")).await.0, 200);
     }
     assert_eq!(other.send(&app, login("bob")).await.0, 200);
-    let token = auth_actix::test::token_for_context(
-        &cfg,
-        &auth_actix::core::AuthContext::builder("1").build(),
-    )
-    .unwrap();
+    let token =
+        auth_actix::test::token_for_context(&cfg, &auth_actix::AuthContext::builder("1").build())
+            .unwrap();
     std::thread::sleep(Duration::from_millis(2));
 
     let req = test::TestRequest::post().uri("/auth/session/logout-all");
@@ -244,11 +242,9 @@ async fn the_session_jwt_and_api_keys_share_a_route() {
     assert_eq!(browser.send(&app, login("alice")).await.0, 200);
     assert_eq!(browser.send(&app, get_me()).await.1, "1 via session");
 
-    let token = auth_actix::test::token_for_context(
-        &cfg,
-        &auth_actix::core::AuthContext::builder("9").build(),
-    )
-    .unwrap();
+    let token =
+        auth_actix::test::token_for_context(&cfg, &auth_actix::AuthContext::builder("9").build())
+            .unwrap();
     // The route names jwt first: a bearer token in the same request wins.
     let req = get_me().insert_header(("authorization", format!("Bearer {token}")));
     assert_eq!(browser.send(&app, req).await.1, "9 via jwt");

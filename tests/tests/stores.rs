@@ -6,9 +6,8 @@
 
 use std::time::{Duration, Instant};
 
-use auth_actix::{
-    InMemoryRevocation, RedisRevocation, RevocationStore, Rotate, Rotation, SqlRevocation, TokenRef,
-};
+use auth_actix::extend::{Rotate, Rotation, TokenRef};
+use auth_actix::{InMemoryRevocation, RedisRevocation, RevocationStore, SqlRevocation};
 use tests::{database_url, now, redis_url, require_service, unique, Proxy};
 
 fn t<'a>(

@@ -7,9 +7,9 @@
 use std::time::Duration;
 
 use actix_web::{test, App};
-use auth_actix::endpoints::{AuthEndpoints, LoginThrottle};
 use auth_actix::prelude::*;
 use auth_actix::RedisRevocation;
+use auth_actix::{endpoints::AuthEndpoints, LoginThrottle};
 use serde_json::{json, Value};
 use tests::fixtures::users;
 use tests::{redis_url, require_service, unique, Proxy};
@@ -201,7 +201,7 @@ async fn a_login_of_the_apps_own_keeps_the_throttle() {
         req: HttpRequest,
         endpoints: web::Data<AuthEndpoints<tests::fixtures::Users>>,
         form: web::Form<std::collections::HashMap<String, String>>,
-    ) -> Result<HttpResponse, auth_actix::AuthFailure> {
+    ) -> Result<HttpResponse, auth_actix::dev::AuthFailure> {
         let user = endpoints
             .check_credentials(&req, &form["user"], &form["pass"])
             .await?;

@@ -13,7 +13,7 @@
 //!
 //! The session routes answer 404 unless the configuration has the session backend
 //! (`AuthConfig::builder().sessions(..)`) and the app wraps itself in actix-session's
-//! `SessionMiddleware`; see [`crate::core::session`]. Both logins are throttled
+//! `SessionMiddleware`; see [`crate::session`]. Both logins are throttled
 //! ([`AuthEndpoints::throttle`]); the session routes are held to the CSRF rules
 //! ([`Csrf`](crate::Csrf)).
 //!
@@ -32,7 +32,7 @@
 //! use actix_web::{App, HttpServer};
 //! use auth_actix::prelude::*;
 //! use auth_actix::endpoints::{AuthEndpoints, CredentialsVerifier};
-//! use auth_actix::core::password::verify_user_password_async;
+//! use auth_actix::password::verify_user_password_async;
 //!
 //! #[derive(AuthUser, Clone)]
 //! struct User { id: i64, username: String, password_hash: String }
@@ -63,6 +63,7 @@
 mod body;
 mod cookies;
 mod session;
+pub(crate) mod table;
 mod well_known;
 
 use std::future::Future;
@@ -70,7 +71,7 @@ use std::sync::Arc;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use auth_core::jwt::{JwtBackend, TokenPair};
-pub use auth_core::throttle::LoginThrottle;
+use auth_core::throttle::LoginThrottle;
 use auth_core::{AuthConfig, AuthError, AuthUser, Reason};
 use serde::{Deserialize, Serialize};
 
@@ -78,13 +79,14 @@ pub use cookies::CookieSettings;
 pub use well_known::{well_known, DEFAULT_MAX_AGE};
 
 use body::{bad_form, login_json, refresh_json, Login, RefreshBody};
+use table::{LOGOUT, LOGOUT_ALL, ME, REFRESH, SESSION_LOGOUT_ALL, TOKEN};
 
 use crate::context::AuthContext;
 use crate::csrf;
 use crate::decide;
-use crate::loader::UserLoadError;
 use crate::request::ActixRequest;
 use crate::response::AuthFailure;
+use auth_core::UserLoadError;
 
 /// Checks a user name and password for `POST /token`.
 pub trait CredentialsVerifier: Send + Sync + 'static {
@@ -193,9 +195,9 @@ impl<V: CredentialsVerifier> AuthEndpoints<V> {
         web::scope(path)
             .app_data(refresh_json())
             .app_data(web::FormConfig::default().error_handler(bad_form))
-            .service(self.token_resource("/token"))
+            .service(self.token_resource(TOKEN.path))
             .route(
-                "/refresh",
+                REFRESH.path,
                 web::post().to(
                     move |req: HttpRequest, body: Option<web::Json<RefreshBody>>| {
                         let this = refresh.clone();
@@ -207,7 +209,7 @@ impl<V: CredentialsVerifier> AuthEndpoints<V> {
                 ),
             )
             .route(
-                "/logout",
+                LOGOUT.path,
                 web::post().to(
                     move |req: HttpRequest, ctx: AuthContext, body: web::Bytes| {
                         let this = logout.clone();
@@ -215,9 +217,10 @@ impl<V: CredentialsVerifier> AuthEndpoints<V> {
                     },
                 ),
             )
-            .route("/logout-all", web::post().to(logout_all))
-            .route("/me", web::get().to(me))
-            .service(self.session_routes())
+            .route(LOGOUT_ALL.path, web::post().to(logout_all))
+            .route(ME.path, web::get().to(me))
+            .service(self.session_login_resource())
+            .route(SESSION_LOGOUT_ALL.path, web::post().to(session::logout_all))
     }
 
     /// `POST {path}` answering as `{scope}/token` does (a login with the built-in throttling
@@ -244,7 +247,7 @@ impl<V: CredentialsVerifier> AuthEndpoints<V> {
     /// # use actix_web::{HttpRequest, HttpResponse, web};
     /// # use auth_actix::endpoints::{AuthEndpoints, CredentialsVerifier};
     /// # async fn login<V: CredentialsVerifier>(req: HttpRequest, endpoints: web::Data<AuthEndpoints<V>>,
-    /// #     form: web::Form<std::collections::HashMap<String, String>>) -> Result<HttpResponse, auth_actix::AuthFailure> {
+    /// #     form: web::Form<std::collections::HashMap<String, String>>) -> Result<HttpResponse, auth_actix::dev::AuthFailure> {
     /// let user = endpoints.check_credentials(&req, &form["user"], &form["pass"]).await?;
     /// # let _ = user; Ok(HttpResponse::Ok().finish()) }
     /// ```

@@ -8,10 +8,12 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use auth_core::session::SessionBackend;
 use auth_core::{AuthConfig, AuthError, Policy};
 
+use super::table::SESSION_LOGIN;
 use super::{identity, AuthEndpoints, CredentialsVerifier, Login};
+use crate::csrf::{self, Csrf};
 use crate::decide::{self, BackendList};
 use crate::response::AuthFailure;
-use crate::{csrf, session};
+use crate::session_io;
 
 /// The session backend of the app's configuration; `None` (the routes answer 404) without one.
 fn sessions_of(
@@ -39,24 +41,19 @@ async fn current(req: &HttpRequest) -> Result<(), AuthFailure> {
 }
 
 impl<V: CredentialsVerifier> AuthEndpoints<V> {
-    /// `{path}/session` and `{path}/session/logout-all`.
-    pub(super) fn session_routes(&self) -> actix_web::Scope {
+    /// `POST {path}/session` (login) and `DELETE {path}/session` (logout).
+    pub(super) fn session_login_resource(&self) -> actix_web::Resource {
         let login = self.clone();
-        web::scope("/session")
+        web::resource(SESSION_LOGIN.path)
             // A login body: the refusals say what a login takes.
             .app_data(super::body::login_json())
-            .route(
-                "",
-                web::post().to(
-                    move |req: HttpRequest,
-                          body: web::Either<web::Json<Login>, web::Form<Login>>| {
-                        let this = login.clone();
-                        async move { this.session_login(req, body.into_inner()).await }
-                    },
-                ),
-            )
-            .route("", web::delete().to(logout))
-            .route("/logout-all", web::post().to(logout_all))
+            .route(web::post().to(
+                move |req: HttpRequest, body: web::Either<web::Json<Login>, web::Form<Login>>| {
+                    let this = login.clone();
+                    async move { this.session_login(req, body.into_inner()).await }
+                },
+            ))
+            .route(web::delete().to(logout))
     }
 
     async fn session_login(
@@ -68,7 +65,7 @@ impl<V: CredentialsVerifier> AuthEndpoints<V> {
             return Ok(HttpResponse::NotFound().finish());
         };
         // A cross-site page must not log the browser into an account of its choosing.
-        crate::config::csrf(&cfg)
+        Csrf::of(&cfg)
             .check_origin(&req)
             .map_err(|why| decide::failure(&cfg, &req, AuthError::Forbidden(why.into())))?;
         let user = self.log_in(&req, &cfg, &login).await?;
@@ -78,7 +75,7 @@ impl<V: CredentialsVerifier> AuthEndpoints<V> {
         let session = req.get_session();
         // A new session id at login: an id planted before login (fixation) is worth nothing.
         session.renew();
-        session::store(&session, &record);
+        session_io::store(&session, &record);
         tracing::info!(path = req.path(), outcome = "session_login", user = %record.uid);
         let ctx = auth_core::AuthContext::from_user(&user, Some(cfg.roles()));
         let mut res = HttpResponse::Ok()
@@ -96,7 +93,7 @@ async fn logout(req: HttpRequest) -> Result<HttpResponse, AuthFailure> {
 }
 
 /// `POST {path}/session/logout-all`: every session and token of the user ends.
-async fn logout_all(req: HttpRequest) -> Result<HttpResponse, AuthFailure> {
+pub(super) async fn logout_all(req: HttpRequest) -> Result<HttpResponse, AuthFailure> {
     end(req, true).await
 }
 
@@ -106,7 +103,7 @@ pub(super) async fn end(req: HttpRequest, everywhere: bool) -> Result<HttpRespon
         return Ok(HttpResponse::NotFound().finish());
     };
     current(&req).await?;
-    let Some(view) = session::read(&req) else {
+    let Some(view) = session_io::read(&req) else {
         return Err(decide::failure(
             &cfg,
             &req,

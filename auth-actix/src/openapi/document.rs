@@ -9,7 +9,8 @@ use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{OpenApi, RefOr, Response, Schema};
 
-use super::{endpoints, required_permissions, routes, schemes, Protection};
+use super::{endpoints, from_json, required_permissions, routes, schemes, Protection};
+use crate::endpoints::table::{self, Needs};
 use crate::middleware::RequireAuth;
 
 /// Documents the authentication and guards of the routes in an OpenAPI document (see the
@@ -100,10 +101,11 @@ impl AuthAddon {
     /// What protects the endpoint operation `id` (see [`AuthAddon::endpoints`]).
     fn endpoint(&self, id: &str) -> Option<Protection> {
         self.endpoints.as_ref()?;
-        let backends = match id {
-            "auth_logout" | "auth_logout_all" | "auth_me" => super::defaults(&self.cfg),
-            "auth_session_logout" | "auth_session_logout_all" => vec!["session".to_owned()],
-            _ => return None,
+        let endpoint = table::ALL.into_iter().find(|e| e.id == id)?;
+        let backends = match endpoint.needs {
+            Needs::Nothing => return None,
+            Needs::Defaults => super::defaults(&self.cfg),
+            Needs::Session => vec!["session".to_owned()],
         };
         Some(Protection {
             backends,
@@ -248,11 +250,4 @@ fn unauthorized() -> Response {
         "headers": {"WWW-Authenticate": {"description": "The challenge (RFC 6750): `Bearer realm=\"...\", error=\"invalid_token\", error_description=\"...\"`.", "schema": {"type": "string"}}},
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AuthError"}}},
     }))
-}
-
-/// A utoipa value written as the JSON it serializes to (plainer than its builders). The JSON is
-/// this file's own, so it always has the right shape; a mistake would show in the tests as a
-/// missing piece, not as a panic.
-pub(super) fn from_json<T: serde::de::DeserializeOwned + Default>(value: serde_json::Value) -> T {
-    serde_json::from_value(value).unwrap_or_default()
 }

@@ -5,7 +5,8 @@ use serde_json::{json, Value};
 use utoipa::openapi::path::PathItem;
 use utoipa::openapi::OpenApi;
 
-use super::document::from_json;
+use super::from_json;
+use crate::endpoints::table::{self, Method};
 
 fn error(description: &str) -> Value {
     json!({
@@ -83,66 +84,82 @@ fn operation(id: &str, summary: &str, body: Option<Value>, responses: Value) -> 
     op
 }
 
-/// Adds the endpoints mounted at `prefix`; an operation the document already has is kept.
-pub(super) fn add(openapi: &mut OpenApi, prefix: &str) {
-    let refresh_body = json!({"required": false, "content": {"application/json": {"schema": {
-        "type": "object", "properties": {"refresh_token": {"type": "string"}},
-    }}}});
-    let paths = [
-        (
-            "/token",
-            json!({"post": operation("auth_token", "Log in: a token pair for a username and password", Some(login_body(false)), json!({
-                "200": tokens(), "400": error("The body is not the expected JSON."), "401": error("Invalid username or password, or an inactive account."), "413": error("The body is too large."), "415": error("The body is not sent as application/json."), "429": throttled(), "503": error("The user store could not answer."),
-            }))}),
-        ),
-        (
-            "/refresh",
-            json!({"post": operation("auth_refresh", "Rotate a refresh token (body, X-Refresh-Token header or cookie); its reuse revokes the family", Some(refresh_body.clone()), json!({
-                "200": tokens(), "400": error("The body is not the expected JSON."), "401": error("The refresh token is missing, invalid, expired, already used, an identity provider's, or its login is too old or its user gone."), "413": error("The body is too large."), "415": error("The body is not sent as application/json."), "503": error("The revocation or user store could not answer."),
-            }))}),
-        ),
-        (
-            "/logout",
-            json!({"post": operation("auth_logout", "End what the request is authenticated with: this server's access token and, when given, the refresh token's family; or the session", Some(refresh_body), json!({
-                "204": {"description": "Logged out."}, "400": error("The body is not the expected JSON, or the credential cannot be logged out here (an API key, an identity provider's token)."), "401": error("Not authenticated, or the refresh token is invalid or another user's."), "403": error("A session cookie without the CSRF token (CSRF check)."), "503": error("The revocation store could not answer."),
-            }))}),
-        ),
-        (
-            "/logout-all",
-            json!({"post": operation("auth_logout_all", "Revoke every token (and session) of the user issued until now", None, json!({
-                "204": {"description": "Logged out everywhere."}, "400": error("The credential names no user of this server (an API key, an identity provider's token)."), "401": error("Not authenticated."), "403": error("A session cookie without the CSRF token (CSRF check)."), "503": error("The revocation store could not answer."),
-            }))}),
-        ),
-        (
-            "/me",
-            json!({"get": operation("auth_me", "The identity of the request", None, json!({
-                "200": identity("Who the request is authenticated as."), "401": error("Not authenticated."), "503": error("A store the decision needs could not answer."),
-            }))}),
-        ),
-        (
-            "/session",
+/// What the operation `id` takes and answers (its path, method and summary are the table's).
+fn body_and_responses(id: &str) -> (Option<Value>, Value) {
+    let refresh_body = || {
+        json!({"required": false, "content": {"application/json": {"schema": {
+            "type": "object", "properties": {"refresh_token": {"type": "string"}},
+        }}}})
+    };
+    match id {
+        "auth_token" => (
+            Some(login_body(false)),
             json!({
-                "post": operation("auth_session_login", "Browser login: a new session (the id is renewed) holding the user; sets the CSRF cookie", Some(login_body(true)), json!({
-                    "200": identity("Logged in; the session cookie is set."), "400": error("The body is neither the expected JSON nor the form."), "401": error("Invalid username or password, or an inactive account."), "403": error("A cross-origin login (CSRF check)."), "404": {"description": "The app has no session backend."}, "413": error("The body is too large."), "415": error("The body is neither JSON nor a form."), "429": throttled(), "503": error("The user or session store could not answer."),
-                })),
-                "delete": operation("auth_session_logout", "Log the session out: purged, and its id refused until its deadline", None, json!({
-                    "204": {"description": "Logged out; the session and CSRF cookies are cleared."}, "401": error("No session, or one that ended."), "403": error("Without the CSRF token, or cross-origin (CSRF check)."), "404": {"description": "The app has no session backend."}, "503": error("The revocation or session store could not answer."),
-                })),
+                "200": tokens(), "400": error("The body is not the expected JSON."), "401": error("Invalid username or password, or an inactive account."), "413": error("The body is too large."), "415": error("The body is not sent as application/json."), "429": throttled(), "503": error("The user store could not answer."),
             }),
         ),
-        (
-            "/session/logout-all",
-            json!({"post": operation("auth_session_logout_all", "End every session and token of the user", None, json!({
-                "204": {"description": "Logged out everywhere."}, "401": error("No session, or one that ended."), "403": error("Without the CSRF token, or cross-origin (CSRF check)."), "404": {"description": "The app has no session backend."}, "503": error("The revocation or session store could not answer."),
-            }))}),
+        "auth_refresh" => (
+            Some(refresh_body()),
+            json!({
+                "200": tokens(), "400": error("The body is not the expected JSON."), "401": error("The refresh token is missing, invalid, expired, already used, an identity provider's, or its login is too old or its user gone."), "413": error("The body is too large."), "415": error("The body is not sent as application/json."), "503": error("The revocation or user store could not answer."),
+            }),
         ),
-    ];
-    for (path, item) in paths {
+        "auth_logout" => (
+            Some(refresh_body()),
+            json!({
+                "204": {"description": "Logged out."}, "400": error("The body is not the expected JSON, or the credential cannot be logged out here (an API key, an identity provider's token)."), "401": error("Not authenticated, or the refresh token is invalid or another user's."), "403": error("A session cookie without the CSRF token (CSRF check)."), "503": error("The revocation store could not answer."),
+            }),
+        ),
+        "auth_logout_all" => (
+            None,
+            json!({
+                "204": {"description": "Logged out everywhere."}, "400": error("The credential names no user of this server (an API key, an identity provider's token)."), "401": error("Not authenticated."), "403": error("A session cookie without the CSRF token (CSRF check)."), "503": error("The revocation store could not answer."),
+            }),
+        ),
+        "auth_me" => (
+            None,
+            json!({
+                "200": identity("Who the request is authenticated as."), "401": error("Not authenticated."), "503": error("A store the decision needs could not answer."),
+            }),
+        ),
+        "auth_session_login" => (
+            Some(login_body(true)),
+            json!({
+                "200": identity("Logged in; the session cookie is set."), "400": error("The body is neither the expected JSON nor the form."), "401": error("Invalid username or password, or an inactive account."), "403": error("A cross-origin login (CSRF check)."), "404": {"description": "The app has no session backend."}, "413": error("The body is too large."), "415": error("The body is neither JSON nor a form."), "429": throttled(), "503": error("The user or session store could not answer."),
+            }),
+        ),
+        "auth_session_logout" => (
+            None,
+            json!({
+                "204": {"description": "Logged out; the session and CSRF cookies are cleared."}, "401": error("No session, or one that ended."), "403": error("Without the CSRF token, or cross-origin (CSRF check)."), "404": {"description": "The app has no session backend."}, "503": error("The revocation or session store could not answer."),
+            }),
+        ),
+        "auth_session_logout_all" => (
+            None,
+            json!({
+                "204": {"description": "Logged out everywhere."}, "401": error("No session, or one that ended."), "403": error("Without the CSRF token, or cross-origin (CSRF check)."), "404": {"description": "The app has no session backend."}, "503": error("The revocation or session store could not answer."),
+            }),
+        ),
+        _ => (None, json!({})),
+    }
+}
+
+/// Adds the endpoints mounted at `prefix`, from the endpoint table; an operation the document
+/// already has is kept.
+pub(super) fn add(openapi: &mut OpenApi, prefix: &str) {
+    for endpoint in table::ALL {
+        let (body, responses) = body_and_responses(endpoint.id);
+        let method = match endpoint.method {
+            Method::Get => "get",
+            Method::Post => "post",
+            Method::Delete => "delete",
+        };
+        let item = json!({ method: operation(endpoint.id, endpoint.summary, body, responses) });
         let item: PathItem = from_json(item);
         openapi
             .paths
             .paths
-            .entry(format!("{prefix}{path}"))
+            .entry(format!("{prefix}{}", endpoint.path))
             .or_default()
             .merge_operations(item);
     }

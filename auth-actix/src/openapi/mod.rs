@@ -8,7 +8,7 @@
 //! - a security scheme per configured backend (`bearerAuth` for the JWT backend, an `apiKey`
 //!   scheme in its header for API keys, cookie schemes for the JWT cookie and the session,
 //!   `openIdConnect` for an identity provider found by discovery, and custom backends by the
-//!   name and description they give, see [`Backend::describe`](auth_core::Backend::describe));
+//!   name and description they give, see [`Backend::describe`](crate::extend::Backend::describe));
 //! - on each protected operation, one `security` alternative per scheme of each backend it
 //!   accepts, in the route's order (and `{}`, "no credentials", on `allow_any` routes);
 //! - `x-guard` (the guard in the `#[guard]` grammar), `x-required-permissions` (the permissions
@@ -142,4 +142,11 @@ fn required_permissions(policy: &Policy, out: &mut Vec<String>) {
         Policy::All(ps) => ps.iter().for_each(|p| required_permissions(p, out)),
         _ => {}
     }
+}
+
+/// A utoipa value written as the JSON it serializes to (plainer than its builders). The JSON is
+/// this module's own, so it always has the right shape; a mistake would show in the tests as a
+/// missing piece, not as a panic.
+fn from_json<T: serde::de::DeserializeOwned + Default>(value: serde_json::Value) -> T {
+    serde_json::from_value(value).unwrap_or_default()
 }

@@ -1,6 +1,7 @@
 //! The OpenAPI security schemes of the configured backends, and their names.
 
-use auth_core::{AuthConfig, CredentialDoc};
+use auth_core::extend::CredentialDoc;
+use auth_core::AuthConfig;
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, Http, HttpAuthScheme, OpenIdConnect, SecurityScheme,
 };

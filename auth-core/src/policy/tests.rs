@@ -1,5 +1,5 @@
 use super::*;
-use crate::SimpleRequest;
+use crate::request::SimpleRequest;
 
 fn staff() -> AuthContext {
     AuthContext::builder("1")
@@ -324,7 +324,7 @@ use crate::error::AuthError;
 /// What `admit` makes of an authentication result, awaited and not.
 fn admitted(p: &Policy, result: Result<AuthContext, AuthError>) -> (String, String) {
     let req = SimpleRequest::new("GET", "/articles/1");
-    let show = |a: crate::admit::Admitted| match a {
+    let show = |a: crate::policy::Admitted| match a {
         Ok(Some(ctx)) => format!("allow {}", ctx.user_id()),
         Ok(None) => "allow anonymous".to_owned(),
         Err(e) => format!("refuse {e}"),

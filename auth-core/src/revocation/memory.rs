@@ -97,7 +97,7 @@ impl InMemoryRevocation {
     }
 
     fn write<T>(&self, f: impl FnOnce(&mut State, u64, usize) -> T) -> Result<T, StoreError> {
-        let now = crate::time::now();
+        let now = crate::util::time::now();
         let mut st = self
             .state
             .write()
@@ -174,7 +174,7 @@ impl InMemoryRevocation {
     /// lost its data.
     #[cfg(feature = "redis")]
     pub(crate) fn facts(&self) -> Vec<Fact> {
-        let now = crate::time::now();
+        let now = crate::util::time::now();
         let Ok(st) = self.state.read() else {
             return Vec::new();
         };
@@ -213,7 +213,7 @@ impl InMemoryRevocation {
         if self.is_empty() {
             return Ok(false);
         }
-        let now = crate::time::now();
+        let now = crate::util::time::now();
         let st = self
             .state
             .read()

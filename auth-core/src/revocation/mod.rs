@@ -24,6 +24,7 @@ use std::task::{Context, Poll};
 #[cfg(any(feature = "redis", feature = "sqlite", feature = "postgres"))]
 use std::time::Duration;
 
+pub use crate::error::StoreError;
 pub use memory::InMemoryRevocation;
 
 /// Default time a networked store may take to answer before the request fails closed (503).
@@ -46,7 +47,7 @@ async fn bounded<T>(
 /// Seconds from now until `expires_at`, at least 1.
 #[cfg(any(feature = "redis", feature = "sqlite", feature = "postgres"))]
 fn ttl(expires_at: u64) -> u64 {
-    expires_at.saturating_sub(crate::time::now()).max(1)
+    expires_at.saturating_sub(crate::util::time::now()).max(1)
 }
 
 /// The facts about a token that revocation depends on.
@@ -56,7 +57,7 @@ pub struct TokenRef<'a> {
     pub jti: Option<&'a str>,
     /// The user (`sub`).
     pub user_id: &'a str,
-    /// Issue time in milliseconds since the epoch (see [`crate::TokenInfo::issued_at_ms`]).
+    /// Issue time in milliseconds since the epoch (see [`crate::identity::context::TokenInfo::issued_at_ms`]).
     pub issued_at_ms: Option<u64>,
     /// The refresh family (`fam`), if the token belongs to one.
     pub family: Option<&'a str>,
@@ -114,33 +115,6 @@ impl Rotation {
             Rotation::Retried
         } else {
             Rotation::Reused
-        }
-    }
-}
-
-/// A store could not answer (unreachable, timed out, full). Requests then fail closed with 503.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("revocation store {store} unavailable: {message}")]
-pub struct StoreError {
-    /// Which store.
-    pub store: &'static str,
-    /// What went wrong (never contains a token).
-    pub message: String,
-}
-
-/// A store that cannot answer makes the request fail closed: 503.
-impl From<StoreError> for crate::AuthError {
-    fn from(e: StoreError) -> Self {
-        crate::AuthError::Unavailable(e.to_string().into())
-    }
-}
-
-impl StoreError {
-    /// A new error.
-    pub fn new(store: &'static str, message: impl Into<String>) -> Self {
-        StoreError {
-            store,
-            message: message.into(),
         }
     }
 }

@@ -34,7 +34,7 @@ enum Dialect {
 /// The SQL revocation store.
 ///
 /// ```no_run
-/// # async fn f() -> Result<(), auth_core::StoreError> {
+/// # async fn f() -> Result<(), auth_core::extend::StoreError> {
 /// use auth_core::revocation::sql::SqlRevocation;
 /// let embedded = SqlRevocation::connect("sqlite://revocations.db?mode=rwc").await?;
 /// let in_memory = SqlRevocation::connect("sqlite::memory:").await?;
@@ -252,7 +252,7 @@ impl SqlRevocation {
             "SELECT COUNT(*) FROM auth_revocations WHERE kind = 'f' AND id = $1 AND expires_at >= $2",
         )
         .bind(family)
-        .bind(crate::time::now() as i64)
+        .bind(crate::util::time::now() as i64)
         .fetch_one(&self.pool)
         .await
         .map_err(err)?;
@@ -261,7 +261,7 @@ impl SqlRevocation {
 
     async fn purge_if_due(&self) -> Result<(), StoreError> {
         self.ensure_table().await?;
-        let now = crate::time::now();
+        let now = crate::util::time::now();
         let last = self.last_purge.load(Ordering::Relaxed);
         if now.saturating_sub(last) < 60 {
             return Ok(());
@@ -287,7 +287,7 @@ impl SqlRevocation {
     pub async fn purge(&self) -> Result<u64, StoreError> {
         self.bounded(async {
             self.ensure_table().await?;
-            self.delete_expired(crate::time::now()).await
+            self.delete_expired(crate::util::time::now()).await
         })
         .await
     }
@@ -307,7 +307,7 @@ impl RevocationStore for SqlRevocation {
                 .bounded(async move {
                     self.ensure_table().await?;
                     let n: i64 = sqlx::query_scalar(CHECK)
-                        .bind(crate::time::now() as i64)
+                        .bind(crate::util::time::now() as i64)
                         .bind(t.jti.unwrap_or(""))
                         .bind(t.family.unwrap_or(""))
                         .bind(t.user_id)

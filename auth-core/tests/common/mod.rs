@@ -47,6 +47,6 @@ pub fn claims(extra: &str) -> String {
     format!(r#"{{"sub":"42","exp":{}{sep}{extra}}}"#, now() + 600)
 }
 
-pub fn hs_backend() -> auth_core::JwtBackend {
+pub fn hs_backend() -> auth_core::jwt::JwtBackend {
     JwtConfig::hs256(SECRET).build(None, None).unwrap()
 }

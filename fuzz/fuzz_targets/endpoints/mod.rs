@@ -16,10 +16,10 @@ use actix_session::SessionMiddleware;
 use actix_web::cookie::Key;
 use actix_web::http::StatusCode;
 use actix_web::{test, App};
-use auth_actix::core::jwt::JwtConfig;
-use auth_actix::core::session::{SessionUsers, Sessions};
 use auth_actix::endpoints::{AuthEndpoints, CredentialsVerifier};
+use auth_actix::jwt::JwtConfig;
 use auth_actix::prelude::*;
+use auth_actix::session::{SessionUsers, Sessions};
 use auth_actix::Csrf;
 use serde::{Deserialize, Serialize};
 
@@ -87,7 +87,7 @@ pub struct Harness {
     system: actix_rt::SystemRunner,
     call: Box<dyn Fn(actix_http::Request) -> futures_util::future::LocalBoxFuture<'static, Answer>>,
     /// The app's JWT backend (the refresh target issues tokens with it).
-    pub jwt: Arc<auth_actix::core::jwt::JwtBackend>,
+    pub jwt: Arc<auth_actix::jwt::JwtBackend>,
 }
 
 impl Harness {

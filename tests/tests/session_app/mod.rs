@@ -11,9 +11,9 @@ use std::sync::{Arc, Mutex};
 
 use actix_session::Session;
 use actix_web::{get, post, test, HttpResponse};
-use auth_actix::core::session::{SessionUsers, Sessions};
 use auth_actix::endpoints::CredentialsVerifier;
 use auth_actix::prelude::*;
+use auth_actix::session::{SessionUsers, Sessions};
 use auth_actix::Csrf;
 
 pub(crate) const ORIGIN: &str = "http://app.test";

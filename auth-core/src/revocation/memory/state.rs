@@ -121,7 +121,7 @@ impl State {
         self.tokens.retain(|_, e| other(e.until, &e.user));
         self.families.retain(|_, f| other(f.until, &f.user));
         self.counts.remove(&user);
-        self.stamp(&user, crate::time::now_ms(), keep);
+        self.stamp(&user, crate::util::time::now_ms(), keep);
         Counted::Folded
     }
 

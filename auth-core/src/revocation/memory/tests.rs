@@ -18,7 +18,7 @@ fn t<'a>(
 #[tokio::test]
 async fn revoke_and_check() {
     let s = InMemoryRevocation::new();
-    let now = crate::time::now();
+    let now = crate::util::time::now();
     assert!(!s
         .is_revoked(t(Some("a"), "u", Some(now), None))
         .await
@@ -67,7 +67,7 @@ async fn revoke_and_check() {
 #[tokio::test]
 async fn expired_entries_are_pruned_and_capacity_is_enforced() {
     let s = InMemoryRevocation::with_capacity(2);
-    let now = crate::time::now();
+    let now = crate::util::time::now();
     s.revoke_token("old1", "u", now - 10).await.unwrap();
     s.revoke_token("old2", "u", now - 10).await.unwrap();
     assert!(
@@ -93,7 +93,7 @@ async fn expired_entries_are_pruned_and_capacity_is_enforced() {
 #[tokio::test]
 async fn one_user_cannot_fill_the_store() {
     let s = InMemoryRevocation::new().max_entries_per_user(10);
-    let until = crate::time::now() + 3600;
+    let until = crate::util::time::now() + 3600;
     for i in 0..1_000 {
         s.revoke_token(&format!("j{i}"), "greedy", until)
             .await
@@ -102,7 +102,7 @@ async fn one_user_cannot_fill_the_store() {
     // Ten entries and one stamp, not a thousand entries.
     assert_eq!(s.len(), 11);
     // Every token of the user issued before the stamp is refused, the folded ones too.
-    let before = crate::time::now_ms() - 1;
+    let before = crate::util::time::now_ms() - 1;
     assert!(s
         .is_revoked(t(Some("j999"), "greedy", Some(before), None))
         .await
@@ -112,7 +112,7 @@ async fn one_user_cannot_fill_the_store() {
         .await
         .unwrap());
     // A token issued after it is not, nor anyone else's.
-    let later = crate::time::now_ms() + 1;
+    let later = crate::util::time::now_ms() + 1;
     assert!(!s
         .is_revoked(t(Some("new"), "greedy", Some(later), None))
         .await
@@ -136,7 +136,7 @@ fn step<'a>(family: &'a str, presented: &'a str, next: &'a str, until: u64) -> R
         user_id: "u",
         presented,
         next,
-        now_ms: crate::time::now_ms(),
+        now_ms: crate::util::time::now_ms(),
         retry_from_ms: 1_000,
         retry_until_ms: 10_000,
         until,
@@ -146,7 +146,7 @@ fn step<'a>(family: &'a str, presented: &'a str, next: &'a str, until: u64) -> R
 #[tokio::test]
 async fn a_family_keeps_one_record_whatever_the_number_of_refreshes() {
     let s = InMemoryRevocation::new().max_entries_per_user(10);
-    let until = crate::time::now() + 60;
+    let until = crate::util::time::now() + 60;
     let mut current = "r0".to_owned();
     for i in 1..=5_000 {
         let next = format!("r{i}");
@@ -175,7 +175,7 @@ async fn a_family_keeps_one_record_whatever_the_number_of_refreshes() {
 #[tokio::test]
 async fn the_previous_token_is_a_retry_only_unanswered_and_inside_the_window() {
     let s = InMemoryRevocation::new();
-    let until = crate::time::now() + 60;
+    let until = crate::util::time::now() + 60;
     let at = |ms: u64| Rotate {
         now_ms: 1_000_000 + ms,
         ..step("", "", "", until)
@@ -231,7 +231,7 @@ async fn the_previous_token_is_a_retry_only_unanswered_and_inside_the_window() {
 #[tokio::test]
 async fn a_fold_keeps_the_record_of_the_family_being_refreshed() {
     let s = InMemoryRevocation::new().max_entries_per_user(3);
-    let until = crate::time::now() + 60;
+    let until = crate::util::time::now() + 60;
     for i in 0..3 {
         s.revoke_token(&format!("j{i}"), "u", until).await.unwrap();
     }
@@ -255,7 +255,7 @@ async fn a_fold_keeps_the_record_of_the_family_being_refreshed() {
 /// Fills a store of capacity 5 up to its capacity with expired entries of another user, beside
 /// the `from` entries the test put in, so that the next write prunes.
 async fn fill_with_expired(s: &InMemoryRevocation, from: usize) {
-    let past = crate::time::now() - 10;
+    let past = crate::util::time::now() - 10;
     for i in from..5 {
         s.revoke_token(&format!("expired{i}"), "passer-by", past)
             .await
@@ -267,11 +267,11 @@ async fn fill_with_expired(s: &InMemoryRevocation, from: usize) {
 #[tokio::test]
 async fn the_length_counts_tokens_families_and_stamps() {
     let s = InMemoryRevocation::new();
-    let until = crate::time::now() + 60;
+    let until = crate::util::time::now() + 60;
     s.revoke_token("t", "u", until).await.unwrap();
     s.revoke_family("f1", "u", until).await.unwrap();
     s.revoke_family("f2", "u", until).await.unwrap();
-    s.revoke_user_before("v", crate::time::now_ms(), until)
+    s.revoke_user_before("v", crate::util::time::now_ms(), until)
         .await
         .unwrap();
     assert_eq!(s.len(), 4);
@@ -284,8 +284,8 @@ async fn the_length_counts_tokens_families_and_stamps() {
 #[tokio::test]
 async fn a_prune_keeps_live_stamps_and_per_user_counts() {
     let s = InMemoryRevocation::with_capacity(5).max_entries_per_user(2);
-    let until = crate::time::now() + 3600;
-    let before = crate::time::now_ms();
+    let until = crate::util::time::now() + 3600;
+    let before = crate::util::time::now_ms();
     s.revoke_user_before("everywhere", before + 1, until)
         .await
         .unwrap();
@@ -328,8 +328,8 @@ async fn a_prune_keeps_live_stamps_and_per_user_counts() {
 #[tokio::test]
 async fn a_prune_drops_expired_stamps() {
     let s = InMemoryRevocation::with_capacity(5);
-    let past = crate::time::now() - 10;
-    s.revoke_user_before("gone", crate::time::now_ms(), past)
+    let past = crate::util::time::now() - 10;
+    s.revoke_user_before("gone", crate::util::time::now_ms(), past)
         .await
         .unwrap();
     fill_with_expired(&s, 1).await;
@@ -345,7 +345,7 @@ async fn prunes_when_full_and_once_a_minute() {
     for round in 0..2 {
         // Filled up to the capacity with expired entries beside the live ones kept so far.
         fill_with_expired(&s, round).await;
-        s.revoke_token(&format!("live{round}"), "u", crate::time::now() + 60)
+        s.revoke_token(&format!("live{round}"), "u", crate::util::time::now() + 60)
             .await
             .unwrap();
         assert_eq!(
@@ -355,13 +355,13 @@ async fn prunes_when_full_and_once_a_minute() {
         );
     }
     // Not full and pruned less than a minute ago: a write keeps the expired entries.
-    let past = crate::time::now() - 10;
+    let past = crate::util::time::now() - 10;
     s.revoke_token("late", "u", past).await.unwrap();
     s.revoke_token("later", "u", past).await.unwrap();
     assert_eq!(s.len(), 4);
     // A minute after the last prune, the next write prunes.
     s.state.write().unwrap().last_prune -= 61;
-    s.revoke_token("now", "u", crate::time::now() + 60)
+    s.revoke_token("now", "u", crate::util::time::now() + 60)
         .await
         .unwrap();
     assert_eq!(s.len(), 3, "live0, live1 and now");
@@ -383,9 +383,9 @@ fn debug_shows_the_size_and_the_bounds() {
 #[tokio::test]
 async fn clear_forgets_everything() {
     let s = InMemoryRevocation::new();
-    let until = crate::time::now() + 60;
+    let until = crate::util::time::now() + 60;
     s.revoke_token("t", "u", until).await.unwrap();
-    s.revoke_user_before("u", crate::time::now_ms(), until)
+    s.revoke_user_before("u", crate::util::time::now_ms(), until)
         .await
         .unwrap();
     s.clear();

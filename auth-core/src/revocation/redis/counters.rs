@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::throttle::{CounterKey, SharedCounters};
+use crate::login::throttle::{CounterKey, SharedCounters};
 
 use super::{err, RedisRevocation};
 use crate::revocation::StoreError;
@@ -44,7 +44,7 @@ pub struct RedisCounters {
 
 impl RedisRevocation {
     /// Login-attempt counters kept in this store's Redis, for
-    /// [`LoginThrottle::shared`](crate::throttle::LoginThrottle::shared).
+    /// [`LoginThrottle::shared`](crate::login::throttle::LoginThrottle::shared).
     pub fn login_counters(&self) -> RedisCounters {
         RedisCounters {
             store: self.clone(),
@@ -58,7 +58,7 @@ impl RedisCounters {
     }
 }
 
-type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+use crate::util::BoxFuture;
 
 impl SharedCounters for RedisCounters {
     fn take<'a>(

@@ -84,7 +84,7 @@ impl Shared {
                 self.restore(c, &facts).await?;
             }
         }
-        let fresh = crate::jwt::random_id().map_err(err)?;
+        let fresh = crate::util::random::random_id().map_err(err)?;
         let _: Option<String> = redis::cmd("SET")
             .arg(&key)
             .arg(&fresh)

@@ -58,7 +58,7 @@ impl Shared {
             }
             keys
         };
-        let now = crate::time::now();
+        let now = crate::util::time::now();
         for chunk in keys.chunks(500) {
             let mut pipe = redis::pipe();
             for k in chunk {

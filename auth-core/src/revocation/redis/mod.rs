@@ -79,7 +79,7 @@ struct Shared {
 /// The Redis revocation store (feature `redis`).
 ///
 /// ```no_run
-/// # async fn f() -> Result<(), auth_core::StoreError> {
+/// # async fn f() -> Result<(), auth_core::extend::StoreError> {
 /// use auth_core::revocation::redis::RedisRevocation;
 /// let store = RedisRevocation::new("redis://127.0.0.1:6379")?.prefix("myapp:auth").start();
 /// # Ok(()) }

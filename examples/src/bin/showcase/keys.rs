@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use auth_actix::core::jwt::{KeyRing, KeyState, SigningKey};
+use auth_actix::jwt::{KeyRing, KeyState, SigningKey};
 
 use crate::config::{err, secs, var, EnvError};
 

@@ -13,8 +13,8 @@ use std::sync::Arc;
 
 use actix_session::storage::SessionStore;
 use actix_web::{web, App, HttpServer};
-use auth_actix::endpoints::{AuthEndpoints, LoginThrottle};
 use auth_actix::prelude::*;
+use auth_actix::{endpoints::AuthEndpoints, LoginThrottle};
 use auth_actix::{RedisRevocation, RevocationStore, SessionStoreErrors, SqlRevocation};
 
 use users::{DemoUsers, User};

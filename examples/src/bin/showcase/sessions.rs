@@ -9,7 +9,7 @@ use actix_session::config::CookieContentSecurity;
 use actix_session::storage::{CookieSessionStore, RedisSessionStore, SessionStore};
 use actix_session::SessionMiddleware;
 use actix_web::cookie::Key;
-use auth_actix::core::session::Sessions;
+use auth_actix::session::Sessions;
 use auth_actix::{Csrf, SessionStoreDeadline};
 
 use crate::config::{err, secs, var, EnvError};

@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
-use auth_actix::core::password::{hash_password, verify_user_password_async};
-use auth_actix::core::session::SessionUsers;
 use auth_actix::endpoints::CredentialsVerifier;
+use auth_actix::password::{hash_password, verify_user_password_async};
 use auth_actix::prelude::*;
+use auth_actix::session::SessionUsers;
 use serde::{Deserialize, Serialize};
 
 /// A demo user: `sub` is the id, as in tokens minted elsewhere.

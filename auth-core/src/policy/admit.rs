@@ -1,0 +1,80 @@
+//! What a route's or method's guard makes of an authentication result: the one verdict every
+//! adapter gives (actix-web answers it as 401/403/503, tonic as `UNAUTHENTICATED`,
+//! `PERMISSION_DENIED`, `UNAVAILABLE`).
+
+use crate::error::{AuthError, Reason};
+use crate::identity::context::AuthContext;
+use crate::policy::{Decision, Policy};
+use crate::request::RequestParts;
+
+/// The identity a guard let through: `None` for an anonymous request on an `allow_any` route.
+pub type Admitted = Result<Option<AuthContext>, AuthError>;
+
+impl Policy {
+    /// Applies the policy to an authentication result.
+    ///
+    /// - A misconfigured route (a backend name that is not registered) is refused even on
+    ///   `allow_any`: a broken route is never an allow.
+    /// - `allow_any` admits whoever authenticated, or nobody.
+    /// - A store that cannot answer refuses the request (fail closed), whatever the guard.
+    /// - Otherwise the guard decides; an anonymous request it refuses keeps the authentication's
+    ///   own reason ("token expired" rather than "no credentials").
+    pub async fn admit(
+        &self,
+        result: Result<AuthContext, AuthError>,
+        req: &dyn RequestParts,
+    ) -> Admitted {
+        match self.settle_early(result) {
+            Ok(done) => done,
+            Err(result) => {
+                let decision = self.decide(result.as_ref().ok(), req).await;
+                verdict(decision, result)
+            }
+        }
+    }
+
+    /// [`Policy::admit`] without awaiting, for adapters whose futures must be `Send`: a policy
+    /// that reaches an asynchronous custom guard refuses the request as misconfigured (such
+    /// adapters reject those policies when they are built, so this is a last line).
+    pub fn admit_now(
+        &self,
+        result: Result<AuthContext, AuthError>,
+        req: &dyn RequestParts,
+    ) -> Admitted {
+        match self.settle_early(result) {
+            Ok(done) => done,
+            Err(result) => match self.decide_now(result.as_ref().ok(), req) {
+                Some(decision) => verdict(decision, result),
+                None => Err(AuthError::Misconfigured(
+                    "a custom_async guard where guards cannot be awaited (a gRPC method): use \
+                     custom(..)"
+                        .into(),
+                )),
+            },
+        }
+    }
+
+    /// The verdicts that need no guard evaluation; `Err` hands the result back to evaluate.
+    fn settle_early(
+        &self,
+        result: Result<AuthContext, AuthError>,
+    ) -> Result<Admitted, Result<AuthContext, AuthError>> {
+        match result {
+            Err(e @ AuthError::Misconfigured(_)) => Ok(Err(e)),
+            r if self.is_allow_any() => Ok(Ok(r.ok())),
+            Err(e @ AuthError::Unavailable(_)) => Ok(Err(e)),
+            r => Err(r),
+        }
+    }
+}
+
+fn verdict(decision: Decision<'_>, result: Result<AuthContext, AuthError>) -> Admitted {
+    match (decision, result) {
+        (Decision::Allow, r) => Ok(r.ok()),
+        (Decision::Forbidden(g), Ok(_)) => Err(AuthError::Forbidden(g.to_string().into())),
+        (_, Err(e)) => Err(e),
+        (Decision::Unauthenticated, Ok(_)) => {
+            Err(AuthError::Unauthenticated(Reason::MissingCredentials))
+        }
+    }
+}
