@@ -97,10 +97,12 @@ struct Actix<'a> {
 }
 
 impl Incoming for Actix<'_> {
+    #[inline]
     fn credentials(&self) -> &(dyn RequestParts + Sync) {
         &self.headers
     }
 
+    #[inline]
     fn request(&self) -> &dyn RequestParts {
         &self.view
     }
@@ -128,10 +130,10 @@ impl Incoming for Actix<'_> {
             .map_err(Cow::Borrowed)
     }
 
-    fn record(&self, authenticated: &Result<AuthContext, AuthError>, admitted: &Admitted) {
+    fn record(&self, authenticated: Result<AuthContext, AuthError>, admitted: &Admitted) {
         let mut extensions = self.req.extensions_mut();
         let state = extensions.get_or_insert_with(AuthState::default);
-        state.authenticated = Some((self.list.clone(), authenticated.clone()));
+        state.authenticated = Some((self.list.clone(), authenticated));
         if let Ok(ctx) = admitted {
             state.admitted = Some(ctx.clone());
         }

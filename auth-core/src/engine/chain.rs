@@ -46,7 +46,10 @@ impl Registered {
     /// What the backend makes of `req`, and where it found the credential.
     async fn authenticate(&self, req: &(dyn RequestParts + Sync)) -> (Outcome, Origin) {
         match self {
-            Registered::Jwt(b) => b.authenticate_traced(req).await,
+            Registered::Jwt(b) => match b.find(req) {
+                None => (Outcome::NoCredentials, Origin::Header),
+                Some((found, origin)) => (b.authenticate_found(found).await, origin),
+            },
             Registered::ApiKey(b) => (b.authenticate(req), Origin::Header),
             Registered::Session(b) => (b.authenticate(req).await, Origin::Session),
             Registered::Custom(b) => (b.authenticate_dyn(req).await, Origin::Header),

@@ -75,7 +75,7 @@ pub trait Incoming {
     }
 
     /// Keeps the decision (a later extractor reads it instead of deciding again).
-    fn record(&self, _authenticated: &Result<AuthContext, AuthError>, _admitted: &Admitted) {}
+    fn record(&self, _authenticated: Result<AuthContext, AuthError>, _admitted: &Admitted) {}
 }
 
 impl AuthConfig {
@@ -87,7 +87,11 @@ impl AuthConfig {
         S: AsRef<str>,
         I: Incoming + ?Sized,
     {
-        let authenticated = self.authenticated(route, req).await;
+        let authenticated = match (req.earlier(), route.backends) {
+            (Some(earlier), _) => earlier,
+            (None, Some(names)) => self.authenticate(names, req).await,
+            (None, None) => self.authenticate(self.default_backends(), req).await,
+        };
         let admitted = match self.guard(route) {
             Some(policy) => policy.admit(authenticated.clone(), req.request()).await,
             None => optional(authenticated.clone(), |r| {
@@ -105,7 +109,11 @@ impl AuthConfig {
         S: AsRef<str> + Sync,
         I: Incoming + Sync + ?Sized,
     {
-        let authenticated = self.authenticated(route, req).await;
+        let authenticated = match (req.earlier(), route.backends) {
+            (Some(earlier), _) => earlier,
+            (None, Some(names)) => self.authenticate(names, req).await,
+            (None, None) => self.authenticate(self.default_backends(), req).await,
+        };
         let admitted = match self.guard(route) {
             Some(policy) => policy.admit_now(authenticated.clone(), req.request()),
             None => optional(authenticated.clone(), |r| {
@@ -116,6 +124,7 @@ impl AuthConfig {
     }
 
     /// The route's guard; `None` for [`Rule::Optional`].
+    #[inline]
     fn guard<'a, S>(&'a self, route: &Route<'a, S>) -> Option<&'a Policy> {
         match route.rule {
             Rule::Default => Some(self.default_guard()),
@@ -124,6 +133,7 @@ impl AuthConfig {
         }
     }
 
+    #[inline]
     fn finish<S, I: Incoming + ?Sized>(
         &self,
         route: &Route<'_, S>,
@@ -131,28 +141,9 @@ impl AuthConfig {
         authenticated: Result<AuthContext, AuthError>,
         admitted: Admitted,
     ) -> Admitted {
-        req.record(&authenticated, &admitted);
+        req.record(authenticated, &admitted);
         log::outcome(route.name, req.request().path(), &admitted);
         admitted
-    }
-
-    /// The authentication result of `req` with the route's backends.
-    async fn authenticated<S, I>(
-        &self,
-        route: &Route<'_, S>,
-        req: &I,
-    ) -> Result<AuthContext, AuthError>
-    where
-        S: AsRef<str>,
-        I: Incoming + ?Sized,
-    {
-        if let Some(earlier) = req.earlier() {
-            return earlier;
-        }
-        match route.backends {
-            Some(names) => self.authenticate(names, req).await,
-            None => self.authenticate(self.default_backends(), req).await,
-        }
     }
 
     /// Runs the chain of `names` on `req`, with the login session when the names include the

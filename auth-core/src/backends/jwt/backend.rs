@@ -170,33 +170,35 @@ impl JwtBackend {
 
     /// Authenticates a request: finds the token, verifies it, checks revocation.
     pub async fn authenticate(&self, req: &(dyn RequestParts + Sync)) -> Outcome {
-        self.authenticate_traced(req).await.0
+        match self.find(req) {
+            None => Outcome::NoCredentials,
+            Some((found, _)) => self.authenticate_found(found).await,
+        }
     }
 
-    /// [`JwtBackend::authenticate`], with where the token was found: a cookie needs the
+    /// The first source that finds something in `req`, and where it is: a cookie needs the
     /// adapter's CSRF check before the request may change state.
-    pub(crate) async fn authenticate_traced(
+    pub(crate) fn find<'r>(
         &self,
-        req: &(dyn RequestParts + Sync),
-    ) -> (Outcome, Origin) {
-        let Some((source, found)) = self
-            .s
+        req: &'r (dyn RequestParts + Sync),
+    ) -> Option<(Found<'r>, Origin)> {
+        self.s
             .sources
             .iter()
-            .map(|s| (s, s.find(req)))
-            .find(|(_, f)| *f != Found::Nothing)
-        else {
-            return (Outcome::NoCredentials, Origin::Header);
-        };
-        let origin = match source {
-            CredentialSource::Cookie(_) => Origin::Cookie,
-            CredentialSource::Header { .. } => Origin::Header,
-        };
-        (self.authenticate_found(found).await, origin)
+            .find_map(|source| match source.find(req) {
+                Found::Nothing => None,
+                found => Some((
+                    found,
+                    match source {
+                        CredentialSource::Cookie(_) => Origin::Cookie,
+                        CredentialSource::Header { .. } => Origin::Header,
+                    },
+                )),
+            })
     }
 
     /// Verifies what a credential source found and asks the revocation store about it.
-    async fn authenticate_found(&self, found: Found<'_>) -> Outcome {
+    pub(crate) async fn authenticate_found(&self, found: Found<'_>) -> Outcome {
         let token = match found {
             Found::Value(token) => token,
             Found::Repeated => return Outcome::Rejected(Reason::RepeatedHeader),
