@@ -93,7 +93,11 @@ impl AuthConfig {
             (None, None) => self.authenticate(self.default_backends(), req).await,
         };
         let admitted = match self.guard(route) {
-            Some(policy) => policy.admit(authenticated.clone(), req.request()).await,
+            // Most guards decide at once; only one reaching a custom_async guard is awaited.
+            Some(policy) => match policy.admit_ready(authenticated.clone(), req.request()) {
+                Ok(done) => done,
+                Err(result) => policy.admit(result, req.request()).await,
+            },
             None => optional(authenticated.clone(), |r| {
                 Policy::Authenticated.admit_now(r, req.request())
             }),

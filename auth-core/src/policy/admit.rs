@@ -41,15 +41,27 @@ impl Policy {
         result: Result<AuthContext, AuthError>,
         req: &dyn RequestParts,
     ) -> Admitted {
+        self.admit_ready(result, req).unwrap_or_else(|_| {
+            Err(AuthError::Misconfigured(
+                "a custom_async guard where guards cannot be awaited (a gRPC method): use \
+                 custom(..)"
+                    .into(),
+            ))
+        })
+    }
+
+    /// The verdict when no asynchronous guard is reached; `Err` hands the result back for
+    /// [`Policy::admit`] to await.
+    pub(crate) fn admit_ready(
+        &self,
+        result: Result<AuthContext, AuthError>,
+        req: &dyn RequestParts,
+    ) -> Result<Admitted, Result<AuthContext, AuthError>> {
         match self.settle_early(result) {
-            Ok(done) => done,
+            Ok(done) => Ok(done),
             Err(result) => match self.decide_now(result.as_ref().ok(), req) {
-                Some(decision) => verdict(decision, result),
-                None => Err(AuthError::Misconfigured(
-                    "a custom_async guard where guards cannot be awaited (a gRPC method): use \
-                     custom(..)"
-                        .into(),
-                )),
+                Some(decision) => Ok(verdict(decision, result)),
+                None => Err(result),
             },
         }
     }
