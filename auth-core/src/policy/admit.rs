@@ -24,13 +24,21 @@ impl Policy {
         result: Result<AuthContext, AuthError>,
         req: &dyn RequestParts,
     ) -> Admitted {
-        match self.settle_early(result) {
+        match self.admit_ready(result, req) {
             Ok(done) => done,
-            Err(result) => {
-                let decision = self.decide(result.as_ref().ok(), req).await;
-                verdict(decision, result)
-            }
+            Err(result) => self.admit_pending(result, req).await,
         }
+    }
+
+    /// The verdict of a policy whose synchronous evaluation ([`Policy::admit_ready`]) reached a
+    /// custom_async guard: the asynchronous evaluation alone, so no guard runs twice.
+    pub(crate) async fn admit_pending(
+        &self,
+        result: Result<AuthContext, AuthError>,
+        req: &dyn RequestParts,
+    ) -> Admitted {
+        let decision = self.decide_pending(result.as_ref().ok(), req).await;
+        verdict(decision, result)
     }
 
     /// [`Policy::admit`] without awaiting, for adapters whose futures must be `Send`: a policy

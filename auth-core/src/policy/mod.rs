@@ -262,11 +262,20 @@ impl Policy {
         ctx: Option<&AuthContext>,
         req: &dyn RequestParts,
     ) -> Decision<'p> {
-        let eval = match self.eval(ctx, req) {
-            Eval::Pending => self.eval_async(ctx, req).await,
-            done => done,
-        };
-        match eval {
+        match self.decide_now(ctx, req) {
+            Some(decision) => decision,
+            None => self.decide_pending(ctx, req).await,
+        }
+    }
+
+    /// [`Policy::decide`] for a policy whose synchronous evaluation reached an asynchronous
+    /// custom guard: the asynchronous evaluation alone.
+    pub(crate) async fn decide_pending<'p>(
+        &'p self,
+        ctx: Option<&AuthContext>,
+        req: &dyn RequestParts,
+    ) -> Decision<'p> {
+        match self.eval_async(ctx, req).await {
             Eval::Pass => Decision::Allow,
             Eval::Deny(p) => Decision::Forbidden(p),
             Eval::NoIdentity | Eval::Pending => Decision::Unauthenticated,
