@@ -10,7 +10,7 @@ use std::sync::Arc;
 use actix_web::{HttpMessage, HttpRequest};
 use auth_core::adapter::{Admitted, Incoming, Route, Rule, SessionView};
 use auth_core::extend::RequestParts;
-use auth_core::{AuthConfig, AuthContext, AuthError, Policy};
+use auth_core::{AuthConfig, AuthContext, AuthError};
 
 use crate::csrf::{self, Csrf};
 use crate::request::{ActixHeaders, ActixRequest};
@@ -141,16 +141,15 @@ impl Incoming for Actix<'_> {
 }
 
 /// The whole way of a protected request: auth-core decides it (authenticating with `list`
-/// unless that was done already, then `policy`, the configuration's default guard when `None`),
+/// unless that was done already, then the route's `rule`),
 /// and a refusal becomes its response. `route` names the route in log lines.
 pub(crate) async fn admit(
     req: &HttpRequest,
     route: &str,
     list: &BackendList,
-    policy: Option<&Policy>,
+    rule: Rule<'_>,
 ) -> Result<Option<AuthContext>, AuthFailure> {
     let cfg = config(req)?;
-    let rule = policy.map_or(Rule::Default, Rule::Guard);
     let incoming = Actix {
         req,
         cfg,

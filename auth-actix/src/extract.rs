@@ -9,7 +9,8 @@ use std::ops::Deref;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
-use auth_core::{AuthError, Policy, Reason};
+use auth_core::adapter::Rule;
+use auth_core::{AuthError, Reason};
 use serde::de::DeserializeOwned;
 
 use crate::context::AuthContext;
@@ -30,21 +31,17 @@ async fn context_of(req: HttpRequest) -> Result<auth_core::AuthContext, AuthFail
             &req,
             AuthError::Unauthenticated(Reason::MissingCredentials),
         )),
-        // No guard ran: authenticated with the default backends, as `authenticated` judges.
-        None => decide::admit(
-            &req,
-            "<extractor>",
-            &BackendList::Defaults,
-            Some(&Policy::Authenticated),
-        )
-        .await?
-        .ok_or_else(|| {
-            decide::failure(
-                cfg,
-                &req,
-                AuthError::Unauthenticated(Reason::MissingCredentials),
-            )
-        }),
+        // No guard ran: authenticated with the default backends; no credentials is no
+        // refusal here (an `Option<AuthContext>` on a public page), bad ones are.
+        None => decide::admit(&req, "<extractor>", &BackendList::Defaults, Rule::Optional)
+            .await?
+            .ok_or_else(|| {
+                decide::failure(
+                    cfg,
+                    &req,
+                    AuthError::Unauthenticated(Reason::MissingCredentials),
+                )
+            }),
     }
 }
 

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use actix_web::body::EitherBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::Error;
+use auth_core::adapter::Rule;
 use auth_core::Policy;
 
 use crate::decide::{self, BackendList};
@@ -120,7 +121,13 @@ where
         let policy = self.policy.clone();
         Box::pin(async move {
             // Borrowed, not cloned: routing inside the scope needs the request to be unique.
-            let admitted = decide::admit(req.request(), "<scope>", &list, policy.as_deref()).await;
+            let admitted = decide::admit(
+                req.request(),
+                "<scope>",
+                &list,
+                policy.as_deref().map_or(Rule::Default, Rule::Guard),
+            )
+            .await;
             match admitted {
                 Ok(_) => service
                     .call(req)

@@ -5,6 +5,7 @@ use std::marker::PhantomData;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
+use auth_core::adapter::Rule;
 use auth_core::Policy;
 
 use crate::decide::{self, BackendList};
@@ -61,7 +62,15 @@ impl<S: RouteSpec> FromRequest for Protect<S> {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let list = BackendList::from_route(S::BACKENDS);
         let owned = req.clone();
-        let admitted = async move { decide::admit(&owned, S::ROUTE, &list, S::POLICY).await };
+        let admitted = async move {
+            decide::admit(
+                &owned,
+                S::ROUTE,
+                &list,
+                S::POLICY.map_or(Rule::Default, Rule::Guard),
+            )
+            .await
+        };
         let protect = |ctx| Protect {
             ctx,
             _spec: PhantomData,

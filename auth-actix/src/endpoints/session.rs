@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use actix_session::SessionExt;
 use actix_web::{web, HttpRequest, HttpResponse};
+use auth_core::adapter::Rule;
 use auth_core::session::SessionBackend;
 use auth_core::{AuthConfig, AuthError, Policy};
 
@@ -34,7 +35,7 @@ async fn current(req: &HttpRequest) -> Result<(), AuthFailure> {
         req,
         "session",
         &BackendList::Route(SESSION),
-        Some(&Policy::Authenticated),
+        Rule::Guard(&Policy::Authenticated),
     )
     .await
     .map(drop)
