@@ -123,7 +123,7 @@ impl ResponseError for AuthFailure {
                 // RFC 6750 §3.1: no error code when the request had no credentials at all, and
                 // `invalid_request` for a request that is malformed rather than its token.
                 let code = match reason {
-                    Reason::MissingCredentials => None,
+                    Reason::MissingCredentials | Reason::NotAccepted(_) => None,
                     Reason::RepeatedHeader => Some("invalid_request"),
                     _ => Some("invalid_token"),
                 };

@@ -108,6 +108,10 @@ pub enum ConfigError {
 pub enum Reason {
     /// No backend found credentials of its kind.
     MissingCredentials,
+    /// The request carries credentials only for backends the route does not try (an API key
+    /// sent to a JWT-only route); the text names both ("this route does not accept api_key
+    /// credentials; it accepts jwt").
+    NotAccepted(Cow<'static, str>),
     /// The token's `exp` is in the past.
     Expired,
     /// The token's `nbf` is in the future.
@@ -156,7 +160,7 @@ impl Reason {
     pub(crate) fn rank(&self) -> u8 {
         match self {
             Reason::MissingCredentials => 0,
-            Reason::Malformed(_) => 1,
+            Reason::NotAccepted(_) | Reason::Malformed(_) => 1,
             _ => 2,
         }
     }
@@ -165,6 +169,7 @@ impl Reason {
     pub fn code(&self) -> &'static str {
         match self {
             Reason::MissingCredentials => "missing_credentials",
+            Reason::NotAccepted(_) => "credentials_not_accepted",
             Reason::Expired => "expired",
             Reason::NotYetValid => "not_yet_valid",
             Reason::IssuedInFuture => "issued_in_future",
@@ -191,6 +196,7 @@ impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Reason::MissingCredentials => f.write_str("no credentials were provided"),
+            Reason::NotAccepted(text) => f.write_str(text),
             Reason::Expired => f.write_str("token expired"),
             Reason::NotYetValid => f.write_str("token not yet valid"),
             Reason::IssuedInFuture => f.write_str("token issued in the future"),

@@ -484,6 +484,35 @@ async fn guards_through_http() {
     }
 }
 
+/// A credential of a kind the route does not try is named in the 401 (it used to read "no
+/// credentials were provided").
+#[actix_rt::test]
+async fn credentials_the_route_does_not_accept_are_named() {
+    let cfg = config();
+    let app = app!(cfg);
+    let key_on_jwt_route = call(
+        &app,
+        test::TestRequest::get()
+            .uri("/auth-only")
+            .api_key("sk-reader-0002"),
+    )
+    .await;
+    assert_eq!(key_on_jwt_route.status, 401);
+    assert_eq!(
+        key_on_jwt_route.json(),
+        serde_json::json!({
+            "error": "unauthorized",
+            "detail": "this route does not accept api_key credentials; it accepts jwt"
+        })
+    );
+    assert_eq!(
+        key_on_jwt_route.challenge.as_deref(),
+        Some(r#"Bearer realm="api""#),
+        "no error attribute: the request had no credentials for this route"
+    );
+    assert!(!key_on_jwt_route.body.contains("sk-reader"));
+}
+
 #[actix_rt::test]
 async fn refusals_have_rfc6750_headers_and_json_bodies() {
     let cfg = config();

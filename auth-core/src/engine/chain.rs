@@ -264,8 +264,39 @@ impl Backends {
         }
         Err(match unavailable {
             Some(why) => AuthError::Unavailable(why.into()),
+            None if best == Reason::MissingCredentials => {
+                AuthError::Unauthenticated(self.not_accepted(order, req).unwrap_or(best))
+            }
             None => AuthError::Unauthenticated(best),
         })
+    }
+
+    /// For a request no backend of `order` found credentials in: whether it carries those of a
+    /// registered backend the route does not try, so that the 401 says so instead of "no
+    /// credentials were provided". Only the built-in JWT and API-key backends are asked (a
+    /// custom backend cannot be asked without authenticating); only refused requests pay.
+    fn not_accepted<S: AsRef<str>>(
+        &self,
+        order: &[S],
+        req: &(dyn RequestParts + Sync),
+    ) -> Option<Reason> {
+        let tried = |name: &str| order.iter().any(|n| n.as_ref() == name);
+        let (other, _) = self.entries.iter().find(|(name, backend)| {
+            !tried(name)
+                && match backend {
+                    Registered::Jwt(b) => b.find(req).is_some(),
+                    Registered::ApiKey(b) => b.source().finds_something(req),
+                    Registered::Session(_) | Registered::Custom(_) => false,
+                }
+        })?;
+        let accepted: Vec<&str> = order.iter().map(AsRef::as_ref).collect();
+        Some(Reason::NotAccepted(
+            format!(
+                "this route does not accept {other} credentials; it accepts {}",
+                accepted.join(", ")
+            )
+            .into(),
+        ))
     }
 }
 

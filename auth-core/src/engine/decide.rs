@@ -91,12 +91,13 @@ impl AuthConfig {
         let admitted = match self.guard(route) {
             // `Policy::admit` split in two here, so that the common request (no custom_async
             // guard) holds no guard future: 75 instructions a request less by
-            // bench/instructions.sh (HS256, 22,040 -> 21,965).
-            Some(policy) => match policy.admit_ready(authenticated.clone(), req.request()) {
-                Ok(done) => done,
-                Err(result) => policy.admit_pending(result, req.request()).await,
+            // bench/instructions.sh (HS256, 22,040 -> 21,965). The result is borrowed: it is
+            // kept whole for a later extractor, and only an admitted identity is cloned.
+            Some(policy) => match policy.admit_ready(&authenticated, req.request()) {
+                Some(done) => done,
+                None => policy.admit_pending(&authenticated, req.request()).await,
             },
-            None => optional(authenticated.clone(), req),
+            None => optional(&authenticated, req),
         };
         self.finish(route, req, authenticated, admitted)
     }
@@ -111,14 +112,18 @@ impl AuthConfig {
     {
         let authenticated = self.authenticated(route, req).await;
         let admitted = match self.guard(route) {
-            Some(policy) => policy.admit_now(authenticated.clone(), req.request()),
-            None => optional(authenticated.clone(), req),
+            Some(policy) => policy.admit_now(&authenticated, req.request()),
+            None => optional(&authenticated, req),
         };
         self.finish(route, req, authenticated, admitted)
     }
 
     /// The authentication result of `req` with the route's backends (or the adapter's earlier
-    /// one).
+    /// one): the chain, with the login session when the route accepts the session backend, and
+    /// the adapter's CSRF check for a credential from a cookie or the session.
+    ///
+    /// One `async fn` from the route to the chain, the steps around the chain synchronous: each
+    /// nested `async fn` is a state machine built, polled and dropped on every request.
     async fn authenticated<S, I>(
         &self,
         route: &Route<'_, S>,
@@ -128,11 +133,40 @@ impl AuthConfig {
         S: AsRef<str>,
         I: Incoming + ?Sized,
     {
-        match (req.earlier(), route.backends) {
-            (Some(earlier), _) => earlier,
-            (None, Some(names)) => self.authenticate(names, req).await,
-            (None, None) => self.authenticate(self.default_backends(), req).await,
+        if let Some(earlier) = req.earlier() {
+            return earlier;
         }
+        let backends = self.backends();
+        // The login session is read only for routes that accept it.
+        let session = match (backends.sessions(), route.backends) {
+            (Some((name, _)), Some(names)) if names.iter().any(|n| n.as_ref() == name) => {
+                req.session()
+            }
+            (Some((name, _)), None) if self.default_backends().iter().any(|n| **n == *name) => {
+                req.session()
+            }
+            _ => None,
+        };
+        let with_session;
+        let parts: &(dyn RequestParts + Sync) = match &session {
+            Some(view) => {
+                with_session = WithSession {
+                    parts: req.credentials(),
+                    session: view,
+                };
+                &with_session
+            }
+            None => req.credentials(),
+        };
+        let found = match route.backends {
+            Some(names) => backends.authenticate_traced(names, parts).await,
+            None => {
+                backends
+                    .authenticate_traced(self.default_backends(), parts)
+                    .await
+            }
+        };
+        settle(req, found, session.as_ref())
     }
 
     /// The route's guard; `None` for [`Rule::Optional`].
@@ -157,63 +191,55 @@ impl AuthConfig {
         log::outcome(route.name, req.request().path(), &admitted);
         admitted
     }
-
-    /// Runs the chain of `names` on `req`, with the login session when the names include the
-    /// session backend, and the adapter's CSRF check for a credential from a cookie or the
-    /// session.
-    async fn authenticate<N, I>(&self, names: &[N], req: &I) -> Result<AuthContext, AuthError>
-    where
-        N: AsRef<str>,
-        I: Incoming + ?Sized,
-    {
-        let backends = self.backends();
-        // The login session is read only for routes that accept it.
-        let session = match backends.sessions() {
-            Some((name, _)) if names.iter().any(|n| n.as_ref() == name) => req.session(),
-            _ => None,
-        };
-        let found = match &session {
-            Some(view) => {
-                let parts = WithSession {
-                    parts: req.credentials(),
-                    session: view,
-                };
-                backends.authenticate_traced(names, &parts).await
-            }
-            None => backends.authenticate_traced(names, req.credentials()).await,
-        };
-        let from_session = matches!(found, Ok((_, Origin::Session)));
-        let result = match found {
-            Ok((ctx, Origin::Header)) => Ok(ctx),
-            // A cookie may have been sent by a cross-site page: the adapter checks it. The
-            // double-submit token is bound to the credential: the session's id, or the cookie
-            // token's `jti`.
-            Ok((ctx, origin)) => {
-                let binding = match (origin, &session) {
-                    (Origin::Session, Some(view)) => Some(view.record().sid.as_str()),
-                    _ => ctx.token().and_then(|t| t.jti.as_deref()),
-                };
-                match req.check_cross_site(binding) {
-                    Ok(()) => Ok(ctx),
-                    Err(why) => Err(AuthError::Forbidden(why)),
-                }
-            }
-            Err(e) => Err(e),
-        };
-        // A refused request is no session activity: only one the session authenticated, CSRF
-        // check passed, counts as a use (idle timeout).
-        if let Some(view) = &session {
-            req.settle_session(view, from_session && result.is_ok());
-        }
-        result
-    }
 }
 
-/// The verdict of a [`Rule::Optional`] route: no credentials is anonymous; anything else is
-/// judged as `authenticated` judges it.
-fn optional<I: Incoming + ?Sized>(result: Result<AuthContext, AuthError>, req: &I) -> Admitted {
+/// The chain's result made final: a credential the browser attached by itself (a cookie, the
+/// session) passes the adapter's CSRF check, and the session's use is recorded.
+#[inline]
+fn settle<I: Incoming + ?Sized>(
+    req: &I,
+    found: Result<(AuthContext, Origin), AuthError>,
+    session: Option<&SessionView>,
+) -> Result<AuthContext, AuthError> {
+    // The common request: a header credential (or none) on a route without the session.
+    let found = match (found, session) {
+        (Ok((ctx, Origin::Header)), None) => return Ok(ctx),
+        (Err(e), None) => return Err(e),
+        (found, _) => found,
+    };
+    let from_session = matches!(found, Ok((_, Origin::Session)));
+    let result = match found {
+        Ok((ctx, Origin::Header)) => Ok(ctx),
+        // A cookie may have been sent by a cross-site page: the adapter checks it. The
+        // double-submit token is bound to the credential: the session's id, or the cookie
+        // token's `jti`.
+        Ok((ctx, origin)) => {
+            let binding = match (origin, session) {
+                (Origin::Session, Some(view)) => Some(view.record().sid.as_str()),
+                _ => ctx.token().and_then(|t| t.jti.as_deref()),
+            };
+            match req.check_cross_site(binding) {
+                Ok(()) => Ok(ctx),
+                Err(why) => Err(AuthError::Forbidden(why)),
+            }
+        }
+        Err(e) => Err(e),
+    };
+    // A refused request is no session activity: only one the session authenticated, CSRF
+    // check passed, counts as a use (idle timeout).
+    if let Some(view) = session {
+        req.settle_session(view, from_session && result.is_ok());
+    }
+    result
+}
+
+/// The verdict of a [`Rule::Optional`] route: no credentials (none of a kind the route accepts)
+/// is anonymous; anything else is judged as `authenticated` judges it.
+fn optional<I: Incoming + ?Sized>(result: &Result<AuthContext, AuthError>, req: &I) -> Admitted {
     match result {
-        Err(AuthError::Unauthenticated(Reason::MissingCredentials)) => Ok(None),
+        Err(AuthError::Unauthenticated(Reason::MissingCredentials | Reason::NotAccepted(_))) => {
+            Ok(None)
+        }
         result => Policy::Authenticated.admit_now(result, req.request()),
     }
 }

@@ -4,10 +4,8 @@
 //! may be a wildcard: `*` grants everything, `articles.*` grants every permission under
 //! `articles.` (`articles.read`, `articles.comments.delete`) but not `articlesX.read`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
-
-use foldhash::fast::RandomState;
 
 use crate::error::ConfigError;
 
@@ -29,7 +27,7 @@ pub fn validate_name(what: &'static str, value: &str) -> Result<(), ConfigError>
 
 /// The effective permissions of one identity, built once and then checked in O(segments).
 ///
-/// A check costs one hash lookup for the exact name plus one per `.` in it when wildcards are
+/// A check costs one binary search for the exact name plus one per `.` in it when wildcards are
 /// present; no string is scanned against every grant.
 ///
 /// ```
@@ -43,11 +41,25 @@ pub fn validate_name(what: &'static str, value: &str) -> Result<(), ConfigError>
 #[derive(Clone, Default)]
 pub struct PermissionSet {
     all: bool,
-    /// foldhash, seeded per process: a set holds one identity's grants, which come from the
-    /// configuration or a verified token, so SipHash's flood resistance would only cost time.
-    exact: HashSet<Box<str>, RandomState>,
-    /// Wildcard grants, stored without the trailing `.*`.
-    prefixes: HashSet<Box<str>, RandomState>,
+    /// Sorted, without duplicates. An identity holds a few to a few hundred grants: a binary
+    /// search over them costs a few string comparisons, less than hashing the name (a check of
+    /// the bench's token: about 93 instructions against 118 with a foldhash set, callgrind).
+    exact: Vec<Box<str>>,
+    /// Wildcard grants, stored without the trailing `.*`; sorted, without duplicates.
+    prefixes: Vec<Box<str>>,
+}
+
+/// Adds `name` to the sorted `set` unless it is there.
+fn insert_sorted(set: &mut Vec<Box<str>>, name: &str) {
+    if let Err(at) = set.binary_search_by(|g| (**g).cmp(name)) {
+        set.insert(at, name.into());
+    }
+}
+
+/// Whether the sorted `set` holds `name`.
+#[inline]
+fn holds(set: &[Box<str>], name: &str) -> bool {
+    set.binary_search_by(|g| (**g).cmp(name)).is_ok()
 }
 
 impl PermissionSet {
@@ -62,17 +74,17 @@ impl PermissionSet {
             self.all = true;
         } else if let Some(prefix) = grant.strip_suffix(".*") {
             if !prefix.is_empty() {
-                self.prefixes.insert(prefix.into());
+                insert_sorted(&mut self.prefixes, prefix);
             }
         } else if !grant.is_empty() {
-            self.exact.insert(grant.into());
+            insert_sorted(&mut self.exact, grant);
         }
     }
 
     /// Whether `permission` is granted, exactly or through a wildcard.
     #[inline]
     pub fn contains(&self, permission: &str) -> bool {
-        if self.all || self.exact.contains(permission) {
+        if self.all || holds(&self.exact, permission) {
             return true;
         }
         if self.prefixes.is_empty() {
@@ -81,7 +93,7 @@ impl PermissionSet {
         permission
             .bytes()
             .enumerate()
-            .any(|(i, b)| b == b'.' && self.prefixes.contains(&permission[..i]))
+            .any(|(i, b)| b == b'.' && holds(&self.prefixes, &permission[..i]))
     }
 
     /// Whether the set is empty.

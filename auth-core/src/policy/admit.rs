@@ -21,12 +21,12 @@ impl Policy {
     ///   own reason ("token expired" rather than "no credentials").
     pub async fn admit(
         &self,
-        result: Result<AuthContext, AuthError>,
+        result: &Result<AuthContext, AuthError>,
         req: &dyn RequestParts,
     ) -> Admitted {
         match self.admit_ready(result, req) {
-            Ok(done) => done,
-            Err(result) => self.admit_pending(result, req).await,
+            Some(done) => done,
+            None => self.admit_pending(result, req).await,
         }
     }
 
@@ -34,7 +34,7 @@ impl Policy {
     /// custom_async guard: the asynchronous evaluation alone, so no guard runs twice.
     pub(crate) async fn admit_pending(
         &self,
-        result: Result<AuthContext, AuthError>,
+        result: &Result<AuthContext, AuthError>,
         req: &dyn RequestParts,
     ) -> Admitted {
         let decision = self.decide_pending(result.as_ref().ok(), req).await;
@@ -46,10 +46,10 @@ impl Policy {
     /// adapters reject those policies when they are built, so this is a last line).
     pub fn admit_now(
         &self,
-        result: Result<AuthContext, AuthError>,
+        result: &Result<AuthContext, AuthError>,
         req: &dyn RequestParts,
     ) -> Admitted {
-        self.admit_ready(result, req).unwrap_or_else(|_| {
+        self.admit_ready(result, req).unwrap_or_else(|| {
             Err(AuthError::Misconfigured(
                 "a custom_async guard where guards cannot be awaited (a gRPC method): use \
                  custom(..)"
@@ -58,41 +58,31 @@ impl Policy {
         })
     }
 
-    /// The verdict when no asynchronous guard is reached; `Err` hands the result back for
-    /// [`Policy::admit`] to await.
+    /// The verdict when no asynchronous guard is reached; `None` when one is, for
+    /// [`Policy::admit`] to await. The result is borrowed: an adapter keeps it (a later
+    /// extractor reuses it), and the verdict clones only the identity it admits.
+    #[inline]
     pub(crate) fn admit_ready(
         &self,
-        result: Result<AuthContext, AuthError>,
+        result: &Result<AuthContext, AuthError>,
         req: &dyn RequestParts,
-    ) -> Result<Admitted, Result<AuthContext, AuthError>> {
-        match self.settle_early(result) {
-            Ok(done) => Ok(done),
-            Err(result) => match self.decide_now(result.as_ref().ok(), req) {
-                Some(decision) => Ok(verdict(decision, result)),
-                None => Err(result),
-            },
-        }
-    }
-
-    /// The verdicts that need no guard evaluation; `Err` hands the result back to evaluate.
-    fn settle_early(
-        &self,
-        result: Result<AuthContext, AuthError>,
-    ) -> Result<Admitted, Result<AuthContext, AuthError>> {
+    ) -> Option<Admitted> {
         match result {
-            Err(e @ AuthError::Misconfigured(_)) => Ok(Err(e)),
-            r if self.is_allow_any() => Ok(Ok(r.ok())),
-            Err(e @ AuthError::Unavailable(_)) => Ok(Err(e)),
-            r => Err(r),
+            Err(e @ AuthError::Misconfigured(_)) => Some(Err(e.clone())),
+            r if self.is_allow_any() => Some(Ok(r.as_ref().ok().cloned())),
+            Err(e @ AuthError::Unavailable(_)) => Some(Err(e.clone())),
+            r => self
+                .decide_now(r.as_ref().ok(), req)
+                .map(|decision| verdict(decision, r)),
         }
     }
 }
 
-fn verdict(decision: Decision<'_>, result: Result<AuthContext, AuthError>) -> Admitted {
+fn verdict(decision: Decision<'_>, result: &Result<AuthContext, AuthError>) -> Admitted {
     match (decision, result) {
-        (Decision::Allow, r) => Ok(r.ok()),
+        (Decision::Allow, r) => Ok(r.as_ref().ok().cloned()),
         (Decision::Forbidden(g), Ok(_)) => Err(AuthError::Forbidden(g.to_string().into())),
-        (_, Err(e)) => Err(e),
+        (_, Err(e)) => Err(e.clone()),
         (Decision::Unauthenticated, Ok(_)) => {
             Err(AuthError::Unauthenticated(Reason::MissingCredentials))
         }

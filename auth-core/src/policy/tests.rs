@@ -329,8 +329,8 @@ fn admitted(p: &Policy, result: Result<AuthContext, AuthError>) -> (String, Stri
         Ok(None) => "allow anonymous".to_owned(),
         Err(e) => format!("refuse {e}"),
     };
-    let awaited = show(block_on(p.admit(result.clone(), &req)));
-    (awaited, show(p.admit_now(result, &req)))
+    let awaited = show(block_on(p.admit(&result, &req)));
+    (awaited, show(p.admit_now(&result, &req)))
 }
 
 #[test]

@@ -168,6 +168,11 @@ impl CredentialSource {
         Ok(CredentialSource::Cookie(name.into()))
     }
 
+    /// Whether `req` carries something where this source reads (a value, malformed or not).
+    pub(crate) fn finds_something<R: RequestParts + ?Sized>(&self, req: &R) -> bool {
+        !matches!(self.find(req), Found::Nothing)
+    }
+
     /// Reads the credential from `req`.
     pub(crate) fn find<'a, R: RequestParts + ?Sized>(&self, req: &'a R) -> Found<'a> {
         let value = match self {
