@@ -61,12 +61,14 @@ impl RequireAuth {
         self
     }
 
-    /// The backends it names (`None`: the configuration's defaults).
+    /// The backends it names (`None`: the configuration's defaults), for the OpenAPI document.
+    #[cfg_attr(not(feature = "openapi"), allow(dead_code))]
     pub(crate) fn backend_names(&self) -> Option<&[Box<str>]> {
         self.backends.as_deref()
     }
 
-    /// Its guard (`None`: the configuration's default guard).
+    /// Its guard (`None`: the configuration's default guard), for the OpenAPI document.
+    #[cfg_attr(not(feature = "openapi"), allow(dead_code))]
     pub(crate) fn policy(&self) -> Option<&Policy> {
         self.policy.as_deref()
     }

@@ -9,6 +9,8 @@
 pub(crate) enum Method {
     Get,
     Post,
+    /// Only the OpenAPI document reads it: `DELETE /session` is mounted with the login's path.
+    #[cfg_attr(not(feature = "openapi"), allow(dead_code))]
     Delete,
 }
 
@@ -97,6 +99,8 @@ pub(crate) const SESSION_LOGIN: Endpoint = endpoint(
     "Browser login: a new session (the id is renewed) holding the user; sets the CSRF cookie",
     Needs::Nothing,
 );
+/// Mounted with [`SESSION_LOGIN`] (the same path); read by the OpenAPI document.
+#[cfg_attr(not(feature = "openapi"), allow(dead_code))]
 pub(crate) const SESSION_LOGOUT: Endpoint = endpoint(
     Method::Delete,
     "/session",

@@ -205,7 +205,6 @@ impl TokenCache {
     }
 
     /// Forgets every token (a key set changed: what it verified must be verified again).
-    #[cfg(feature = "oidc")]
     pub(crate) fn clear(&self) {
         // The new epoch first: an insert that starts now sees it, one that ran before is
         // cleared.

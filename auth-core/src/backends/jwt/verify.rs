@@ -358,7 +358,9 @@ pub(super) struct Parts<'t> {
 pub(super) struct Header<'b> {
     pub alg: Algorithm,
     pub kid: Option<Cow<'b, str>>,
-    /// The media type of the token (`typ`), if stated.
+    /// The media type of the token (`typ`), if stated: an identity provider's access token
+    /// must say `at+jwt` where the provider's settings require it.
+    #[cfg_attr(not(feature = "oidc"), allow(dead_code))]
     pub typ: Option<Cow<'b, str>>,
 }
 
