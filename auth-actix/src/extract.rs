@@ -60,10 +60,13 @@ impl FromRequest for AuthContext {
 }
 
 /// The application's user, loaded through the configuration's [`UserLoader<U>`](crate::UserLoader)
-/// or, when none is registered for `U`, deserialized from the token's claims.
+/// (register one with `AuthConfig::builder().user_loader(..)`; without one, a handler taking
+/// `Auth<U>` answers 500 and the log says what to register). For the token's claims as a type
+/// of yours, take [`Claims<T>`] instead.
 ///
 /// The loader is called only by handlers that ask for `Auth<U>`: a handler taking
-/// [`AuthContext`] costs no database access.
+/// [`AuthContext`] costs no database access. `U` needs no trait of its own: a row type from
+/// your database layer will do.
 pub struct Auth<U>(pub U);
 
 impl<U> Auth<U> {
@@ -86,66 +89,50 @@ impl<U: fmt::Debug> fmt::Debug for Auth<U> {
     }
 }
 
-impl<U: DeserializeOwned + 'static> FromRequest for Auth<U> {
+impl<U: 'static> FromRequest for Auth<U> {
     type Error = AuthFailure;
     type Future = ExtractFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         ExtractFuture::waiting(async move {
-            let ctx = AuthContext(context_of(req.clone()).await?);
             let cfg = decide::config(&req)?;
-            if let Some(loader) = crate::config::loader::<U>(cfg) {
-                return match loader.load_boxed(&ctx).await {
-                    Ok(Some(user)) => Ok(Auth(user)),
-                    Ok(None) => {
-                        tracing::info!(
-                            path = req.path(),
-                            user = ctx.user_id(),
-                            "authenticated user no longer exists"
-                        );
-                        Err(decide::failure(
-                            cfg,
-                            &req,
-                            AuthError::Unauthenticated(Reason::Other("user not found".into())),
-                        ))
-                    }
-                    Err(e) => {
-                        tracing::warn!(path = req.path(), error = %e, "user loader failed");
-                        Err(decide::failure(
-                            cfg,
-                            &req,
-                            AuthError::Unavailable(e.to_string().into()),
-                        ))
-                    }
-                };
-            }
-            match ctx.claims::<U>() {
-                Some(Ok(user)) => Ok(Auth(user)),
-                Some(Err(e)) => {
-                    tracing::info!(path = req.path(), error = %e, "token claims do not fit the user type");
-                    Err(decide::failure(
-                        cfg,
-                        &req,
-                        AuthError::Unauthenticated(Reason::Other(
-                            "token claims do not describe a user".into(),
-                        )),
-                    ))
-                }
-                None => {
-                    tracing::error!(
+            // A missing loader is a mistake in the app, whoever asks: 500 before authenticating.
+            let Some(loader) = crate::config::loader::<U>(cfg) else {
+                let why = format!(
+                    "Auth<{0}> needs a UserLoader<{0}>: register one with \
+                     AuthConfig::builder().user_loader(..), or take Claims<{0}> for the token's \
+                     claims",
+                    std::any::type_name::<U>()
+                );
+                tracing::error!(path = req.path(), outcome = "misconfigured", "{why}");
+                return Err(decide::failure(
+                    cfg,
+                    &req,
+                    AuthError::Misconfigured(why.into()),
+                ));
+            };
+            let ctx = AuthContext(context_of(req.clone()).await?);
+            match loader.load_boxed(&ctx).await {
+                Ok(Some(user)) => Ok(Auth(user)),
+                Ok(None) => {
+                    tracing::info!(
                         path = req.path(),
-                        user_type = std::any::type_name::<U>(),
-                        "Auth<U> needs token claims or a UserLoader<U>: register one with AuthConfig::builder().user_loader(..)"
+                        user = ctx.user_id(),
+                        "authenticated user no longer exists"
                     );
                     Err(decide::failure(
                         cfg,
                         &req,
-                        AuthError::Misconfigured(
-                            "Auth<U> needs token claims or a UserLoader<U>: register one with \
-                             AuthConfig::builder().user_loader(..)"
-                                .into(),
-                        ),
+                        AuthError::Unauthenticated(Reason::Other("user not found".into())),
+                    ))
+                }
+                Err(e) => {
+                    tracing::warn!(path = req.path(), error = %e, "user loader failed");
+                    Err(decide::failure(
+                        cfg,
+                        &req,
+                        AuthError::Unavailable(e.to_string().into()),
                     ))
                 }
             }

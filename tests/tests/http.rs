@@ -67,6 +67,12 @@ fn bob() -> User {
 
 // ---- handlers: every guard, every attribute order ----
 
+#[get("/profile-claims")]
+#[auth(jwt)]
+async fn profile_claims(user: auth_actix::Claims<User>) -> web::Json<User> {
+    web::Json(user.0)
+}
+
 #[get("/profile")]
 #[auth(jwt)]
 async fn profile(user: Auth<User>) -> web::Json<User> {
@@ -333,6 +339,7 @@ macro_rules! app {
             App::new()
                 .app_data($cfg.clone())
                 .service(profile)
+                .service(profile_claims)
                 .service(create_article)
                 .service(create_reordered)
                 .service(auth_above_route)
@@ -805,13 +812,13 @@ async fn custom_backend_and_misconfigured_route() {
 }
 
 #[actix_rt::test]
-async fn auth_user_from_claims_and_from_loader() {
+async fn auth_user_from_the_loader_and_claims_from_the_token() {
     let cfg = config();
     let app = app!(cfg);
     let r = call(
         &app,
         test::TestRequest::get()
-            .uri("/profile")
+            .uri("/profile-claims")
             .bearer(&token(&cfg, &alice())),
     )
     .await;
@@ -819,6 +826,17 @@ async fn auth_user_from_claims_and_from_loader() {
     let user: User = serde_json::from_str(&r.body).unwrap();
     assert_eq!(user.username, "alice", "built from the token's claims");
     assert_eq!(user.groups, ["editor"]);
+    // Auth<User> without a UserLoader<User> is a configuration error (500, the log says what
+    // to register), not a 401.
+    let r = call(
+        &app,
+        test::TestRequest::get()
+            .uri("/profile")
+            .bearer(&token(&cfg, &alice())),
+    )
+    .await;
+    assert_eq!(r.status, 500, "{}", r.body);
+    assert_eq!(r.json()["error"], "internal_error");
 
     let calls = Arc::new(AtomicUsize::new(0));
     let cfg = AuthConfig::builder()
