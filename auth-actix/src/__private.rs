@@ -7,7 +7,10 @@ use actix_web::HttpRequest;
 pub use crate::protect::{Protect, RouteSpec};
 pub use auth_core::adapter::derive::{AsFlag, AsName, ViaAsRef, ViaDisplay, Wrap};
 pub use auth_core::adapter::{LocalBoxFuture, PolicyRef};
-pub use auth_core::{AuthContext as CoreContext, AuthUser, CustomGuard, Policy, RequestParts};
+pub use auth_core::{
+    AuthContext as CoreContext, AuthError, AuthUser, CustomGuard, GuardOutcome, Policy,
+    RequestParts,
+};
 pub use std::borrow::Cow as StdCow;
 
 use crate::context::AuthContext;
@@ -16,30 +19,37 @@ fn http(req: &dyn RequestParts) -> Option<&HttpRequest> {
     req.as_any()?.downcast_ref::<HttpRequest>()
 }
 
-/// Runs a synchronous custom guard `fn(&AuthContext, &HttpRequest) -> bool`.
-pub fn call_custom<F>(ctx: &CoreContext, req: &dyn RequestParts, f: F) -> bool
+/// Runs a synchronous custom guard `fn(&AuthContext, &HttpRequest) -> bool` (or
+/// `-> Result<bool, AuthError>`).
+pub fn call_custom<F, R>(ctx: &CoreContext, req: &dyn RequestParts, f: F) -> Result<bool, AuthError>
 where
-    F: Fn(&AuthContext, &HttpRequest) -> bool,
+    F: Fn(&AuthContext, &HttpRequest) -> R,
+    R: GuardOutcome,
 {
     match http(req) {
-        Some(r) => f(&AuthContext(ctx.clone()), r),
-        None => false,
+        Some(r) => f(&AuthContext(ctx.clone()), r).into_outcome(),
+        None => Ok(false),
     }
 }
 
-/// Runs an asynchronous custom guard `async fn(AuthContext, HttpRequest) -> bool`.
+/// Runs an asynchronous custom guard `async fn(AuthContext, HttpRequest) -> bool` (or
+/// `-> Result<bool, AuthError>`).
 pub fn call_custom_async<'a, F, Fut>(
     ctx: &'a CoreContext,
     req: &'a dyn RequestParts,
     f: F,
-) -> LocalBoxFuture<'a, bool>
+) -> LocalBoxFuture<'a, Result<bool, AuthError>>
 where
     F: Fn(AuthContext, HttpRequest) -> Fut,
-    Fut: Future<Output = bool> + 'static,
+    Fut: Future + 'static,
+    Fut::Output: GuardOutcome,
 {
     match http(req) {
-        Some(r) => Box::pin(f(AuthContext(ctx.clone()), r.clone())),
-        None => Box::pin(std::future::ready(false)),
+        Some(r) => {
+            let answer = f(AuthContext(ctx.clone()), r.clone());
+            Box::pin(async move { answer.await.into_outcome() })
+        }
+        None => Box::pin(std::future::ready(Ok(false))),
     }
 }
 

@@ -107,6 +107,7 @@ impl ResponseError for AuthFailure {
             AuthError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AuthError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             AuthError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AuthError::NotFound(_) => StatusCode::NOT_FOUND,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -152,6 +153,7 @@ impl ResponseError for AuthFailure {
                 ("too_many_requests", detail.as_str())
             }
             AuthError::BadRequest(why) => ("bad_request", why.as_ref()),
+            AuthError::NotFound(what) => ("not_found", what.as_ref()),
             _ => (
                 "internal_error",
                 "authentication is misconfigured on the server: its log says what to fix (an \

@@ -243,6 +243,10 @@ pub enum AuthError {
     /// `Retry-After` (the seconds it holds).
     #[error("too many failed logins; retry in {0} s")]
     TooManyAttempts(u64),
+    /// What the route acts on does not exist: answer 404. A custom guard says so (a note that
+    /// is not there cannot be owned); the text is sent to the client.
+    #[error("not found: {0}")]
+    NotFound(Cow<'static, str>),
     /// The request cannot be done as sent (a body that cannot be read, a credential that
     /// cannot be logged out): answer 400, saying what to send instead.
     #[error("bad request: {0}")]

@@ -89,7 +89,7 @@ pub mod app {
     pub use crate::identity::permissions::{PermissionSet, RoleMap};
     pub use crate::identity::user::{AuthUser, UserLoadError};
     pub use crate::login::throttle::LoginThrottle;
-    pub use crate::policy::{CustomGuard, Policy};
+    pub use crate::policy::{CustomGuard, GuardOutcome, Policy};
     pub use crate::request::RequestParts;
     #[cfg(feature = "redis")]
     pub use crate::revocation::redis::RedisRevocation;

@@ -363,8 +363,11 @@ fn custom(
         Target::Grpc => {
             // Checked by `grpc::expand` (a gRPC guard cannot be awaited); synchronous here.
             customs.push(quote_spanned! {span=>
-                fn #f(ctx: &#private::AuthContext, req: &dyn #private::RequestParts) -> bool {
-                    #path(ctx, req)
+                fn #f(
+                    ctx: &#private::AuthContext,
+                    req: &dyn #private::RequestParts,
+                ) -> ::core::result::Result<bool, #private::AuthError> {
+                    #private::GuardOutcome::into_outcome(#path(ctx, req))
                 }
             });
             return quote!(#private::Policy::Custom(#private::CustomGuard::new(#name, #f)));
@@ -376,14 +379,17 @@ fn custom(
             fn #f<'__auth_a>(
                 ctx: &'__auth_a #private::CoreContext,
                 req: &'__auth_a dyn #private::RequestParts,
-            ) -> #private::LocalBoxFuture<'__auth_a, bool> {
+            ) -> #private::LocalBoxFuture<'__auth_a, ::core::result::Result<bool, #private::AuthError>> {
                 #private::call_custom_async(ctx, req, #path)
             }
         });
         quote!(#private::Policy::Custom(#private::CustomGuard::new_async(#name, #spec::#f)))
     } else {
         customs.push(quote_spanned! {span=>
-            fn #f(ctx: &#private::CoreContext, req: &dyn #private::RequestParts) -> bool {
+            fn #f(
+                ctx: &#private::CoreContext,
+                req: &dyn #private::RequestParts,
+            ) -> ::core::result::Result<bool, #private::AuthError> {
                 #private::call_custom(ctx, req, #path)
             }
         });

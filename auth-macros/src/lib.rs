@@ -60,6 +60,9 @@ pub fn auth(args: TokenStream, input: TokenStream) -> TokenStream {
 /// | `custom(path)` | `fn(&AuthContext, &HttpRequest) -> bool` returns `true` |
 /// | `custom_async(path)` | `async fn(AuthContext, HttpRequest) -> bool` returns `true` |
 ///
+/// A custom guard may return `Result<bool, AuthError>` instead of `bool`: `Err(AuthError::NotFound(..))`
+/// answers 404 (the object the route acts on is not there), `Err(AuthError::Unavailable(..))` 503.
+///
 /// Names are checked when the handler compiles: a misspelt guard gets a compile error with a
 /// suggestion, a malformed permission or role a compile error on its string. A superuser holds
 /// every permission; `not(..)` never lets an anonymous request through.

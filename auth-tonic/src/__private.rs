@@ -3,5 +3,7 @@
 
 pub use auth_core::adapter::derive::{AsFlag, AsName, ViaAsRef, ViaDisplay, Wrap};
 pub use auth_core::adapter::PolicyRef;
-pub use auth_core::{AuthContext, AuthUser, CustomGuard, Policy, RequestParts};
+pub use auth_core::{
+    AuthContext, AuthError, AuthUser, CustomGuard, GuardOutcome, Policy, RequestParts,
+};
 pub use std::borrow::Cow as StdCow;

@@ -38,6 +38,9 @@ pub fn outcome(route: &str, path: &str, admitted: &Admitted) {
         AuthError::Forbidden(_) if refusals::admit() => {
             tracing::info!(route, path, outcome = "forbidden", reason = %error)
         }
+        AuthError::NotFound(_) if refusals::admit() => {
+            tracing::info!(route, path, outcome = "not_found", reason = %error)
+        }
         _ => {}
     }
 }

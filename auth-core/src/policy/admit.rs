@@ -82,6 +82,7 @@ fn verdict(decision: Decision<'_>, result: &Result<AuthContext, AuthError>) -> A
     match (decision, result) {
         (Decision::Allow, r) => Ok(r.as_ref().ok().cloned()),
         (Decision::Forbidden(g), Ok(_)) => Err(AuthError::Forbidden(g.to_string().into())),
+        (Decision::Failed(e), _) => Err(e),
         (_, Err(e)) => Err(e.clone()),
         (Decision::Unauthenticated, Ok(_)) => {
             Err(AuthError::Unauthenticated(Reason::MissingCredentials))

@@ -1,6 +1,7 @@
 //! Guard expressions ([`Policy`]) and their evaluation into a [`Decision`].
 
 mod admit;
+mod eval;
 
 pub use admit::Admitted;
 
@@ -10,18 +11,48 @@ use std::future::Future;
 use std::ops::Deref;
 use std::pin::Pin;
 
+use crate::error::AuthError;
 use crate::identity::context::AuthContext;
 use crate::request::RequestParts;
 
 /// A boxed, non-`Send` future, as returned by asynchronous custom guards.
 pub type LocalBoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 
-/// A synchronous custom guard: sees the identity and the request.
-pub type SyncGuardFn = fn(&AuthContext, &dyn RequestParts) -> bool;
+/// A synchronous custom guard: sees the identity and the request. `Ok(false)` refuses (403);
+/// `Err` answers with the error (see [`GuardOutcome`]).
+pub type SyncGuardFn = fn(&AuthContext, &dyn RequestParts) -> Result<bool, AuthError>;
 
 /// An asynchronous custom guard.
-pub type AsyncGuardFn =
-    for<'a> fn(&'a AuthContext, &'a dyn RequestParts) -> LocalBoxFuture<'a, bool>;
+pub type AsyncGuardFn = for<'a> fn(
+    &'a AuthContext,
+    &'a dyn RequestParts,
+) -> LocalBoxFuture<'a, Result<bool, AuthError>>;
+
+/// What a custom guard function may return: `bool` (`false` refuses with 403), or
+/// `Result<bool, AuthError>` to answer otherwise: `Err(AuthError::NotFound(..))` when the object
+/// the route acts on does not exist (404), `Err(AuthError::Unavailable(..))` when the database
+/// that holds it cannot answer (503, fail closed; the text goes to the log only).
+///
+/// In `any(..)`, another branch that passes still lets the request through; in `all(..)` and
+/// `not(..)` the error is the answer.
+pub trait GuardOutcome {
+    /// The guard's answer.
+    fn into_outcome(self) -> Result<bool, AuthError>;
+}
+
+impl GuardOutcome for bool {
+    #[inline]
+    fn into_outcome(self) -> Result<bool, AuthError> {
+        Ok(self)
+    }
+}
+
+impl GuardOutcome for Result<bool, AuthError> {
+    #[inline]
+    fn into_outcome(self) -> Result<bool, AuthError> {
+        self
+    }
+}
 
 /// A custom predicate in a policy (object-level or attribute checks).
 ///
@@ -156,7 +187,7 @@ pub enum Policy {
 }
 
 /// The outcome of evaluating a policy.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub enum Decision<'p> {
     /// Let the request through.
     Allow,
@@ -164,19 +195,9 @@ pub enum Decision<'p> {
     Unauthenticated,
     /// The identity is refused: 403. Holds the guard that failed.
     Forbidden(&'p Policy),
-}
-
-/// Three-valued result of evaluation.
-#[derive(Debug, Clone, Copy)]
-enum Eval<'p> {
-    Pass,
-    /// This part refused the identity (only an identity is refused: an anonymous request
-    /// gets `NoIdentity`).
-    Deny(&'p Policy),
-    /// The policy needs an identity and the request has none.
-    NoIdentity,
-    /// An asynchronous custom guard was reached: evaluate with [`Policy::eval_async`].
-    Pending,
+    /// A custom guard answered with an error of its own ([`GuardOutcome`]): a missing object
+    /// (404), a database that cannot answer (503).
+    Failed(AuthError),
 }
 
 fn names<I, S>(items: I) -> Names
@@ -253,50 +274,6 @@ impl Policy {
         matches!(self, Policy::AllowAny)
     }
 
-    /// Evaluates the policy for an identity (`None`: anonymous) and a request.
-    ///
-    /// Asynchronous custom guards are awaited; a policy without them is decided the first time
-    /// the future is polled.
-    pub async fn decide<'p>(
-        &'p self,
-        ctx: Option<&AuthContext>,
-        req: &dyn RequestParts,
-    ) -> Decision<'p> {
-        match self.decide_now(ctx, req) {
-            Some(decision) => decision,
-            None => self.decide_pending(ctx, req).await,
-        }
-    }
-
-    /// [`Policy::decide`] for a policy whose synchronous evaluation reached an asynchronous
-    /// custom guard: the asynchronous evaluation alone.
-    pub(crate) async fn decide_pending<'p>(
-        &'p self,
-        ctx: Option<&AuthContext>,
-        req: &dyn RequestParts,
-    ) -> Decision<'p> {
-        match self.eval_async(ctx, req).await {
-            Eval::Pass => Decision::Allow,
-            Eval::Deny(p) => Decision::Forbidden(p),
-            Eval::NoIdentity | Eval::Pending => Decision::Unauthenticated,
-        }
-    }
-
-    /// Evaluates the policy without awaiting: `None` when an asynchronous custom guard would
-    /// have to run (an adapter that cannot await them refuses the request then).
-    pub fn decide_now<'p>(
-        &'p self,
-        ctx: Option<&AuthContext>,
-        req: &dyn RequestParts,
-    ) -> Option<Decision<'p>> {
-        Some(match self.eval(ctx, req) {
-            Eval::Pending => return None,
-            Eval::Pass => Decision::Allow,
-            Eval::Deny(p) => Decision::Forbidden(p),
-            Eval::NoIdentity => Decision::Unauthenticated,
-        })
-    }
-
     /// Whether the policy holds an asynchronous custom guard (`custom_async`).
     pub fn has_async_guard(&self) -> bool {
         match self {
@@ -305,130 +282,6 @@ impl Policy {
             Policy::Custom(g) => matches!(g.kind, CustomKind::Async(_)),
             _ => false,
         }
-    }
-
-    fn eval<'p>(&'p self, ctx: Option<&AuthContext>, req: &dyn RequestParts) -> Eval<'p> {
-        let Some(ctx) = ctx else {
-            return self.eval_anonymous();
-        };
-        let ok = match self {
-            Policy::AllowAny | Policy::Authenticated => true,
-            Policy::HasPermission(p) => ctx.has_permission(p),
-            Policy::HasPermissions(ps) => ps.iter().all(|p| ctx.has_permission(p)),
-            Policy::HasAnyPermission(ps) => ps.iter().any(|p| ctx.has_permission(p)),
-            Policy::HasRole(r) => ctx.has_role(r),
-            Policy::HasAnyRole(rs) => rs.iter().any(|r| ctx.has_role(r)),
-            Policy::IsStaff => ctx.is_staff(),
-            Policy::IsSuperuser => ctx.is_superuser(),
-            Policy::IsActive => ctx.is_active(),
-            Policy::All(ps) => {
-                for p in ps.iter() {
-                    match p.eval(Some(ctx), req) {
-                        Eval::Pass => {}
-                        other => return other,
-                    }
-                }
-                true
-            }
-            Policy::Any(ps) => {
-                let mut pending = false;
-                for p in ps.iter() {
-                    match p.eval(Some(ctx), req) {
-                        Eval::Pass => return Eval::Pass,
-                        Eval::Pending => pending = true,
-                        _ => {}
-                    }
-                }
-                if pending {
-                    return Eval::Pending;
-                }
-                false
-            }
-            Policy::Not(p) => match p.eval(Some(ctx), req) {
-                Eval::Pass => false,
-                Eval::Pending => return Eval::Pending,
-                _ => true,
-            },
-            Policy::Custom(g) => match g.kind {
-                CustomKind::Sync(f) => f(ctx, req),
-                CustomKind::Async(_) => return Eval::Pending,
-            },
-        };
-        if ok {
-            Eval::Pass
-        } else {
-            Eval::Deny(self)
-        }
-    }
-
-    /// Anonymous requests: only `allow_any` passes; `any` passes if one branch does.
-    fn eval_anonymous(&self) -> Eval<'_> {
-        match self {
-            Policy::AllowAny => Eval::Pass,
-            Policy::All(ps) => {
-                for p in ps.iter() {
-                    match p.eval_anonymous() {
-                        Eval::Pass => {}
-                        other => return other,
-                    }
-                }
-                Eval::Pass
-            }
-            Policy::Any(ps) => {
-                if ps.iter().any(|p| matches!(p.eval_anonymous(), Eval::Pass)) {
-                    Eval::Pass
-                } else {
-                    Eval::NoIdentity
-                }
-            }
-            _ => Eval::NoIdentity,
-        }
-    }
-
-    fn eval_async<'p: 'a, 'a>(
-        &'p self,
-        ctx: Option<&'a AuthContext>,
-        req: &'a dyn RequestParts,
-    ) -> LocalBoxFuture<'a, Eval<'p>> {
-        Box::pin(async move {
-            let Some(ctx) = ctx else {
-                return self.eval_anonymous();
-            };
-            match self {
-                Policy::All(ps) => {
-                    for p in ps.iter() {
-                        match p.eval_async(Some(ctx), req).await {
-                            Eval::Pass => {}
-                            other => return other,
-                        }
-                    }
-                    Eval::Pass
-                }
-                Policy::Any(ps) => {
-                    for p in ps.iter() {
-                        if let Eval::Pass = p.eval_async(Some(ctx), req).await {
-                            return Eval::Pass;
-                        }
-                    }
-                    Eval::Deny(self)
-                }
-                Policy::Not(p) => match p.eval_async(Some(ctx), req).await {
-                    Eval::Pass => Eval::Deny(self),
-                    _ => Eval::Pass,
-                },
-                Policy::Custom(CustomGuard {
-                    kind: CustomKind::Async(f),
-                    ..
-                }) => {
-                    if f(ctx, req).await {
-                        Eval::Pass
-                    } else {
-                        Eval::Deny(self)
-                    }
-                }
-                other => other.eval(Some(ctx), req),
-            }
-        })
     }
 }
 

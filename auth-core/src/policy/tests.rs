@@ -20,8 +20,8 @@ fn root() -> AuthContext {
 fn inactive() -> AuthContext {
     AuthContext::builder("3").active(false).build()
 }
-fn owner_is_user_1(ctx: &AuthContext, req: &dyn RequestParts) -> bool {
-    req.path() == "/articles/1" && ctx.user_id() == "1"
+fn owner_is_user_1(ctx: &AuthContext, req: &dyn RequestParts) -> Result<bool, AuthError> {
+    Ok(req.path() == "/articles/1" && ctx.user_id() == "1")
 }
 
 #[derive(Debug, PartialEq)]
@@ -44,6 +44,7 @@ fn run(p: &Policy, ctx: Option<&AuthContext>) -> D {
         Decision::Allow => D::Allow,
         Decision::Unauthenticated => D::E401,
         Decision::Forbidden(g) => D::E403(g.to_string()),
+        Decision::Failed(e) => panic!("no guard here fails: {e}"),
     }
 }
 
@@ -260,8 +261,11 @@ fn guard_table() {
     }
 }
 
-fn slow_owner<'a>(ctx: &'a AuthContext, _req: &'a dyn RequestParts) -> LocalBoxFuture<'a, bool> {
-    Box::pin(async move { ctx.user_id() == "1" })
+fn slow_owner<'a>(
+    ctx: &'a AuthContext,
+    _req: &'a dyn RequestParts,
+) -> LocalBoxFuture<'a, Result<bool, AuthError>> {
+    Box::pin(async move { Ok(ctx.user_id() == "1") })
 }
 
 #[tokio::test]
