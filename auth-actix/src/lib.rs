@@ -43,6 +43,10 @@
 //!   configuration, because the configuration is a value built at start-up (from environment
 //!   variables, say) that the compiler cannot see. A name that is not registered answers 500
 //!   with a log line naming it; it never lets a request through.
+//!
+//! **The [guide]** walks through everything else: getting started, the guard grammar,
+//! extractors and user loading, tokens and refresh, revocation stores, browser sessions and
+//! CSRF, identity providers, your own signing keys, OpenAPI, testing, configuration, security.
 
 #![deny(missing_docs)]
 
@@ -54,6 +58,7 @@ pub mod endpoints;
 mod extract;
 mod future;
 mod gate;
+pub mod guide;
 mod loader;
 mod middleware;
 #[cfg(feature = "openapi")]

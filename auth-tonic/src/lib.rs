@@ -2,7 +2,7 @@
 //!
 //! The `auth-actix` engine for tonic gRPC servers: one [`AuthConfig`] (backends, keys, roles,
 //! revocation store) protects an actix-web app and a tonic server alike, so a token logged out
-//! over HTTP is refused over gRPC.
+//! over HTTP is refused over gRPC. The [guide] shows a whole server and its client.
 //!
 //! [`AuthLayer`] is a tower layer: it reads credentials from the call's metadata
 //! (`authorization: Bearer ...`, the API-key header, any custom backend), runs the backends and
@@ -41,6 +41,11 @@
 #![deny(missing_docs)]
 
 mod ext;
+/// The guide's gRPC chapter (the rest of the guide is `auth_actix::guide`, on
+/// [docs.rs](https://docs.rs/auth-actix/latest/auth_actix/guide/)). Its examples are compiled and
+/// run as doc tests by the workspace's `examples` crate, which holds the showcase's service.
+#[cfg_attr(not(doctest), doc = include_str!("guide.md"))]
+pub mod guide {}
 mod layer;
 mod request;
 mod rules;

@@ -1,9 +1,38 @@
-//! What the showcase's binaries and the workspace's tests share: the showcase's gRPC service.
+//! What the examples' binaries and tests share: the showcase's gRPC service and the notes
+//! service.
 
 pub mod grpc;
+pub mod notes;
 
-/// The README's examples, compiled and run as doc tests here, where both adapters and the
-/// showcase's gRPC service are in reach.
+/// The README's and the guide's examples, compiled and run as doc tests here, where every
+/// feature, both adapters and the showcase's gRPC service are in reach. (`auth_actix::guide`
+/// and `auth_tonic::guide` show the chapters; they are tested here.)
 #[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-pub struct ReadmeDoctests;
+pub mod doctests {
+    macro_rules! doctests {
+        ($($name:ident => $file:literal,)*) => {
+            $(
+                #[doc = include_str!($file)]
+                pub struct $name;
+            )*
+        };
+    }
+
+    doctests! {
+        Readme => "../../README.md",
+        GettingStarted => "../../auth-actix/src/guide/getting_started.md",
+        Macros => "../../auth-actix/src/guide/macros.md",
+        Extractors => "../../auth-actix/src/guide/extractors.md",
+        Backends => "../../auth-actix/src/guide/backends.md",
+        Tokens => "../../auth-actix/src/guide/tokens.md",
+        Revocation => "../../auth-actix/src/guide/revocation.md",
+        Sessions => "../../auth-actix/src/guide/sessions.md",
+        IdentityProviders => "../../auth-actix/src/guide/identity_providers.md",
+        OwnKeys => "../../auth-actix/src/guide/own_keys.md",
+        OpenApi => "../../auth-actix/src/guide/openapi.md",
+        Testing => "../../auth-actix/src/guide/testing.md",
+        Configuration => "../../auth-actix/src/guide/configuration.md",
+        Security => "../../auth-actix/src/guide/security.md",
+        Grpc => "../../auth-tonic/src/guide.md",
+    }
+}
