@@ -76,7 +76,7 @@ pub mod test;
 pub use auth_core::app::*;
 /// For authors of backends and stores (shared with `auth-tonic`).
 pub use auth_core::extend;
-pub use config::ActixConfig;
+pub use config::{ActixConfig, AuthSettings};
 pub use context::AuthContext;
 pub use csrf::{Csrf, CSRF_HEADER};
 pub use extract::{Auth, Claims};

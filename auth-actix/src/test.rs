@@ -13,6 +13,9 @@
 //! let token = token_for_context(&auth, &ctx).unwrap();
 //! let req = TestRequest::post().uri("/articles").app_data(auth.clone()).bearer(&token);
 //! ```
+//!
+//! To attach an identity without minting a token, register [`TestIdentities`] in the test's
+//! configuration under the name the routes use and send [`TestRequestExt::identity`].
 
 use actix_web::test::TestRequest;
 use auth_core::jwt::TokenOptions;
@@ -65,6 +68,75 @@ pub fn token_for_context(
         .token)
 }
 
+/// The header [`TestIdentities`] reads and [`TestRequestExt::identity`] sends.
+pub const IDENTITY_HEADER: &str = "x-test-identity";
+
+/// A backend for tests that authenticates a request as one of the identities it holds, named
+/// by its user id in the [`IDENTITY_HEADER`] ([`TestRequestExt::identity`]): a guard can be
+/// tested against an identity built by hand, with no token minted. Register it under the name
+/// the routes use, in the test's configuration only:
+///
+/// ```
+/// use actix_web::{get, test, App};
+/// use auth_actix::prelude::*;
+/// use auth_actix::test::{TestIdentities, TestRequestExt};
+///
+/// #[get("/notes")]
+/// #[auth(jwt)]
+/// #[guard(has_permission("notes.write"))]
+/// async fn notes() -> &'static str { "ok" }
+///
+/// # actix_rt::System::new().block_on(async {
+/// let writer = auth_actix::AuthContext::builder("42").permissions(["notes.write"]).build();
+/// let auth = AuthConfig::builder()
+///     .backend("jwt", TestIdentities::new().with(writer))    // stands in for the JWT backend
+///     .build()
+///     .unwrap();
+/// let app = test::init_service(App::new().app_data(auth).service(notes)).await;
+/// let ok = test::TestRequest::get().uri("/notes").identity("42").to_request();
+/// assert_eq!(test::call_service(&app, ok).await.status(), 200);
+/// let stranger = test::TestRequest::get().uri("/notes").identity("7").to_request();
+/// assert_eq!(test::call_service(&app, stranger).await.status(), 401);
+/// # });
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct TestIdentities {
+    by_id: std::collections::HashMap<String, auth_core::AuthContext>,
+}
+
+impl TestIdentities {
+    /// Holds no identity.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds an identity, found by its user id.
+    pub fn with(mut self, ctx: impl Into<auth_core::AuthContext>) -> Self {
+        let ctx = ctx.into();
+        self.by_id.insert(ctx.user_id().to_owned(), ctx);
+        self
+    }
+}
+
+impl auth_core::extend::Backend for TestIdentities {
+    async fn authenticate(
+        &self,
+        req: &(dyn auth_core::RequestParts + Sync),
+    ) -> auth_core::extend::Outcome {
+        use auth_core::extend::Outcome;
+        let Some(id) = req.header(IDENTITY_HEADER) else {
+            return Outcome::NoCredentials;
+        };
+        match std::str::from_utf8(id)
+            .ok()
+            .and_then(|id| self.by_id.get(id))
+        {
+            Some(ctx) => Outcome::Authenticated(ctx.clone()),
+            None => Outcome::Rejected(auth_core::Reason::Other("no such test identity".into())),
+        }
+    }
+}
+
 /// Attaches credentials to a [`TestRequest`].
 pub trait TestRequestExt {
     /// `Authorization: Bearer <token>`.
@@ -74,6 +146,8 @@ pub trait TestRequestExt {
     /// `key` in the header (and with the prefix) the configuration's API-key backend reads
     /// (`ApiKeys::header`), as a client of the app must send it.
     fn api_key_for(self, config: &AuthConfig, key: &str) -> Self;
+    /// The identity with this user id, for a configuration with [`TestIdentities`].
+    fn identity(self, user_id: &str) -> Self;
 }
 
 impl TestRequestExt for TestRequest {
@@ -83,6 +157,10 @@ impl TestRequestExt for TestRequest {
 
     fn api_key(self, key: &str) -> Self {
         self.insert_header(("X-API-Key", key.to_owned()))
+    }
+
+    fn identity(self, user_id: &str) -> Self {
+        self.insert_header((IDENTITY_HEADER, user_id.to_owned()))
     }
 
     fn api_key_for(self, config: &AuthConfig, key: &str) -> Self {

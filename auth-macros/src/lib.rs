@@ -1,5 +1,6 @@
 //! Procedural macros of `auth-actix` and `auth-tonic`. Use them through those crates, which
-//! re-export them; generated code names only `::auth_actix` or `::auth_tonic` paths.
+//! re-export them; generated code names only `::auth_actix` or `::auth_tonic` paths. The
+//! [guide](https://docs.rs/auth-actix/latest/auth_actix/guide/) lives with `auth-actix`.
 
 #![deny(missing_docs)]
 

@@ -1,6 +1,8 @@
 //! The one rule for the names a configuration and the macros accept: permissions, roles and
 //! backend names. A crate of its own, depending on nothing, so that `auth-macros` applies the
-//! same rule at compile time as `auth-core` at run time.
+//! same rule at compile time as `auth-core` at run time. Applications use it through
+//! `auth-actix`, whose [guide](https://docs.rs/auth-actix/latest/auth_actix/guide/) describes the
+//! names in its chapter on macros and guards.
 //!
 //! ```
 //! assert_eq!(auth_names::invalid_name("articles.*", true), None);

@@ -36,3 +36,31 @@ pub mod doctests {
         Grpc => "../../auth-tonic/src/guide.md",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Every chapter of the guide is shown by its crate and doc-tested here: a chapter added to
+    /// one list and not the other would go untested or unseen.
+    #[test]
+    fn every_guide_chapter_is_shown_and_tested() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+        // This file above its tests (the texts searched for below are in the tests too).
+        let tested = include_str!("lib.rs").split("#[cfg(test)]").next().unwrap();
+        let shown = include_str!("../../auth-actix/src/guide/mod.rs");
+        let dir = format!("{root}/auth-actix/src/guide");
+        let mut chapters = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            if let Some(stem) = name.strip_suffix(".md") {
+                chapters += 1;
+                assert!(shown.contains(&format!("\"{name}\"")), "{name} is not in guide/mod.rs");
+                assert!(
+                    tested.contains(&format!("auth-actix/src/guide/{stem}.md\"")),
+                    "{name} is not doc-tested in examples/src/lib.rs"
+                );
+            }
+        }
+        assert_eq!(chapters, 13);
+        assert!(tested.contains("auth-tonic/src/guide.md\""));
+    }
+}
