@@ -149,10 +149,12 @@ fn chain_table() {
             ))),
         ),
         (
-            "credentials not of the route's backends",
+            "credentials not of the route's backends: named, not taken",
             &["api_key"],
             vec![("Authorization", bearer.clone())],
-            Err(AuthError::Unauthenticated(Reason::MissingCredentials)),
+            Err(AuthError::Unauthenticated(Reason::NotAccepted(
+                "this route does not accept jwt credentials; it accepts api_key".into(),
+            ))),
         ),
         (
             "store down fails closed",
