@@ -53,7 +53,10 @@ mod tests {
             let name = entry.unwrap().file_name().into_string().unwrap();
             if let Some(stem) = name.strip_suffix(".md") {
                 chapters += 1;
-                assert!(shown.contains(&format!("\"{name}\"")), "{name} is not in guide/mod.rs");
+                assert!(
+                    shown.contains(&format!("\"{name}\"")),
+                    "{name} is not in guide/mod.rs"
+                );
                 assert!(
                     tested.contains(&format!("auth-actix/src/guide/{stem}.md\"")),
                     "{name} is not doc-tested in examples/src/lib.rs"

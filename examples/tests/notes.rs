@@ -57,6 +57,14 @@ async fn user(db: &SqlitePool, name: &str) -> User {
         .unwrap()
 }
 
+/// `POST /notes` with `body`, as the holder of `token`.
+fn write(token: &str, body: &str) -> test::TestRequest {
+    test::TestRequest::post()
+        .uri("/notes")
+        .bearer(token)
+        .set_json(json!({ "body": body }))
+}
+
 fn config(db: &SqlitePool) -> AuthConfig {
     notes::config(SECRET, SERVICE_KEY, db).unwrap()
 }
@@ -93,11 +101,7 @@ async fn a_user_logs_in_writes_a_note_and_only_its_owner_or_staff_reads_it() {
     assert!(me.get("password_hash").is_none(), "{me}");
 
     // The writer role grants notes.write.
-    let created = test::TestRequest::post()
-        .uri("/notes")
-        .bearer(&alice)
-        .set_json(json!({"body": "buy milk"}))
-        .to_request();
+    let created = write(&alice, "buy milk").to_request();
     let res = test::call_service(&app, created).await;
     assert_eq!(res.status(), 201);
     let note: Note = test::read_body_json(res).await;
@@ -105,15 +109,7 @@ async fn a_user_logs_in_writes_a_note_and_only_its_owner_or_staff_reads_it() {
 
     // Bob, a reader, can neither write nor read alice's note; carol (staff) and alice can.
     let bob = token_for(&auth, &user(&db, "bob").await).unwrap();
-    let res = test::call_service(
-        &app,
-        test::TestRequest::post()
-            .uri("/notes")
-            .bearer(&bob)
-            .set_json(json!({"body": "x"}))
-            .to_request(),
-    )
-    .await;
+    let res = test::call_service(&app, write(&bob, "x").to_request()).await;
     assert_eq!(res.status(), 403);
     let body: Value = test::read_body_json(res).await;
     assert_eq!(
@@ -138,15 +134,7 @@ async fn a_user_logs_in_writes_a_note_and_only_its_owner_or_staff_reads_it() {
 
     // The test helper mints what the login mints: alice's helper token writes too.
     let helper = token_for(&auth, &user(&db, "alice").await).unwrap();
-    let res = test::call_service(
-        &app,
-        test::TestRequest::post()
-            .uri("/notes")
-            .bearer(&helper)
-            .set_json(json!({"body": "second"}))
-            .to_request(),
-    )
-    .await;
+    let res = test::call_service(&app, write(&helper, "second").to_request()).await;
     assert_eq!(res.status(), 201);
 
     // Only the owner deletes; then the note is gone for everyone, staff included.
@@ -174,15 +162,7 @@ async fn the_service_account_reads_every_note_with_its_api_key_and_nothing_else(
     let auth = config(&db);
     let app = app!(auth, db);
     let alice = token_for(&auth, &user(&db, "alice").await).unwrap();
-    let res = test::call_service(
-        &app,
-        test::TestRequest::post()
-            .uri("/notes")
-            .bearer(&alice)
-            .set_json(json!({"body": "for the backup"}))
-            .to_request(),
-    )
-    .await;
+    let res = test::call_service(&app, write(&alice, "for the backup").to_request()).await;
     let note: Note = test::read_body_json(res).await;
 
     let read = test::TestRequest::get()
