@@ -47,6 +47,15 @@
 //! **The [guide]** walks through everything else: getting started, the guard grammar,
 //! extractors and user loading, tokens and refresh, revocation stores, browser sessions and
 //! CSRF, identity providers, your own signing keys, OpenAPI, testing, configuration, security.
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `aws-lc-rs` | yes | `jsonwebtoken`'s aws-lc-rs crypto backend (fast RSA and EC; needs a C compiler) |
+//! | `rust-crypto` | no | `jsonwebtoken`'s pure-Rust backend instead |
+//! | `redis` | no | `RedisRevocation` and shared login counters |
+//! | `sqlite`, `postgres` | no | `SqlRevocation` through sqlx |
+//! | `openapi` | no | `openapi::AuthAddon`, a utoipa `Modify` documenting every route's auth |
+//! | `oidc` | no | `IdentityProvider`: OpenID discovery and remote JWKS |
 
 #![deny(missing_docs)]
 
