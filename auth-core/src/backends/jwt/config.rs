@@ -149,13 +149,14 @@ impl JwtConfig {
         self.identity_provider(super::provider::IdentityProvider::jwks(url))
     }
 
-    /// Requires (and issues) this `iss`.
+    /// Requires (and issues) this `iss` (default: none, and `iss` is not checked).
     pub fn issuer(mut self, iss: impl Into<String>) -> Self {
         self.issuer = Some(iss.into());
         self
     }
 
     /// Accepts tokens for this audience (call again for several); the first one is issued.
+    /// Default: none, and a token that names an audience is refused.
     pub fn audience(mut self, aud: impl Into<String>) -> Self {
         self.audiences.push(aud.into());
         self
@@ -167,7 +168,8 @@ impl JwtConfig {
         self
     }
 
-    /// Reads the token from this header, without a scheme prefix (instead of `Authorization: Bearer`).
+    /// Reads the token from this header, without a scheme prefix (default:
+    /// `Authorization: Bearer`).
     pub fn header(mut self, name: &str) -> Self {
         self.header = CredentialSource::header(name).map(Some);
         self
@@ -179,7 +181,7 @@ impl JwtConfig {
         self
     }
 
-    /// Also reads the token from this cookie (after the header).
+    /// Also reads the token from this cookie, after the header (default: no cookie).
     pub fn cookie(mut self, name: &str) -> Self {
         self.cookie = CredentialSource::cookie(name).map(Some);
         self
