@@ -1,8 +1,7 @@
 //! The configuration: auth-core's [`AuthConfig`], shared with other adapters (tonic), plus what
 //! only an actix-web app has, added through [`ActixConfig`]: user loaders for
 //! [`Auth<U>`](crate::Auth), an error handler that renders refusals as the app's own responses,
-//! and the CSRF rules for cookie credentials; and [`AuthSettings`], the configuration as a
-//! handler argument.
+//! and the CSRF rules for cookie credentials.
 
 use std::sync::Arc;
 
@@ -73,43 +72,4 @@ pub(crate) fn loader<U: 'static>(cfg: &AuthConfig) -> Option<&Arc<dyn ErasedLoad
 /// The app's error handler, if it set one.
 pub(crate) fn error_handler(cfg: &AuthConfig) -> Option<&ErrorHandler> {
     cfg.extension::<Handler>().map(|h| &h.0)
-}
-
-/// The application's [`AuthConfig`] as a handler argument: to issue a token, revoke one, or
-/// read a setting inside a handler. Refuses with 500 (and a log line naming what to register)
-/// when no configuration is registered with `App::app_data`, as the guards do.
-///
-/// ```
-/// use actix_web::{post, HttpResponse};
-/// use auth_actix::prelude::*;
-/// use auth_actix::AuthSettings;
-///
-/// #[post("/impersonate")]
-/// #[guard(is_superuser)]
-/// async fn impersonate(auth: AuthSettings) -> HttpResponse {
-///     let who = auth_actix::AuthContext::builder("42").build();
-///     match auth.jwt().map(|jwt| jwt.issue_for_context(&who, auth_actix::TokenOptions::access())) {
-///         Some(Ok(issued)) => HttpResponse::Ok().body(issued.token),
-///         _ => HttpResponse::InternalServerError().finish(),
-///     }
-/// }
-/// ```
-#[derive(Clone, Debug)]
-pub struct AuthSettings(pub AuthConfig);
-
-impl std::ops::Deref for AuthSettings {
-    type Target = AuthConfig;
-
-    fn deref(&self) -> &AuthConfig {
-        &self.0
-    }
-}
-
-impl actix_web::FromRequest for AuthSettings {
-    type Error = crate::response::AuthFailure;
-    type Future = std::future::Ready<Result<Self, Self::Error>>;
-
-    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        std::future::ready(crate::decide::config(req).map(|cfg| AuthSettings(cfg.clone())))
-    }
 }

@@ -1,4 +1,5 @@
-//! Extractors: [`AuthContext`], [`Auth<U>`], [`Claims<T>`] (and `Option<_>` of each).
+//! Extractors: [`AuthContext`], [`Auth<U>`], [`Claims<T>`] (and `Option<_>` of each), and
+//! [`AuthSettings`], the configuration itself.
 //!
 //! On a route protected by `#[auth]`/`#[guard]` (or the scope middleware) they read the result
 //! the guard stored in the request's extensions; elsewhere they authenticate with the
@@ -10,7 +11,7 @@ use std::ops::Deref;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 use auth_core::adapter::Rule;
-use auth_core::{AuthError, Reason};
+use auth_core::{AuthConfig, AuthError, Reason};
 use serde::de::DeserializeOwned;
 
 use crate::context::AuthContext;
@@ -178,5 +179,54 @@ impl<T: DeserializeOwned + 'static> FromRequest for Claims<T> {
                 )),
             }
         })
+    }
+}
+
+/// The application's [`AuthConfig`] as a handler argument: to issue a token, revoke one, or
+/// read a setting inside a handler. Refuses with 500 (and a log line naming what to register)
+/// when no configuration is registered with `App::app_data`, as the guards do.
+///
+/// ```
+/// use actix_web::{get, test, App};
+/// use auth_actix::prelude::*;
+/// use auth_actix::AuthSettings;
+///
+/// #[get("/realm")]
+/// async fn realm(auth: AuthSettings) -> String {
+///     auth.realm().to_string()
+/// }
+///
+/// # actix_rt::System::new().block_on(async {
+/// let auth = AuthConfig::builder()
+///     .api_keys(ApiKeys::new().key("sk-reader-0001", ["notes.read"]))
+///     .realm("notes")
+///     .build()
+///     .unwrap();
+/// let app = test::init_service(App::new().app_data(auth).service(realm)).await;
+/// let body = test::call_and_read_body(&app, test::TestRequest::get().uri("/realm").to_request()).await;
+/// assert_eq!(body, "notes");
+///
+/// let unconfigured = test::init_service(App::new().service(realm)).await;
+/// let res = test::call_service(&unconfigured, test::TestRequest::get().uri("/realm").to_request()).await;
+/// assert_eq!(res.status(), 500);
+/// # });
+/// ```
+#[derive(Clone, Debug)]
+pub struct AuthSettings(pub AuthConfig);
+
+impl Deref for AuthSettings {
+    type Target = AuthConfig;
+
+    fn deref(&self) -> &AuthConfig {
+        &self.0
+    }
+}
+
+impl FromRequest for AuthSettings {
+    type Error = AuthFailure;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(decide::config(req).map(|cfg| AuthSettings(cfg.clone())))
     }
 }

@@ -85,10 +85,10 @@ pub mod test;
 pub use auth_core::app::*;
 /// For authors of backends and stores (shared with `auth-tonic`).
 pub use auth_core::extend;
-pub use config::{ActixConfig, AuthSettings};
+pub use config::ActixConfig;
 pub use context::AuthContext;
 pub use csrf::{Csrf, CSRF_HEADER};
-pub use extract::{Auth, Claims};
+pub use extract::{Auth, AuthSettings, Claims};
 pub use loader::UserLoader;
 pub use middleware::RequireAuth;
 pub use protect::{Protect, RouteSpec};
