@@ -99,15 +99,28 @@ pub const IDENTITY_HEADER: &str = "x-test-identity";
 /// assert_eq!(test::call_service(&app, stranger).await.status(), 401);
 /// # });
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct TestIdentities {
     by_id: std::collections::HashMap<String, auth_core::AuthContext>,
 }
 
+/// [`TestIdentities::new`], with its warning.
+impl Default for TestIdentities {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl TestIdentities {
-    /// Holds no identity.
+    /// Holds no identity. Logs a warning: a configuration holding it lets anyone who sends the
+    /// header be any of its identities, which only a test may want.
     pub fn new() -> Self {
-        Self::default()
+        tracing::warn!(
+            "TestIdentities authenticates whoever sends {IDENTITY_HEADER}: register it in tests only"
+        );
+        TestIdentities {
+            by_id: std::collections::HashMap::new(),
+        }
     }
 
     /// Adds an identity, found by its user id.

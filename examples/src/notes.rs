@@ -219,10 +219,12 @@ async fn create_note(
 /// is asynchronous (`custom_async`). A note that is not there answers 404, a database that
 /// cannot answer 503 (the guard returns `Result<bool, AuthError>`; `false` is a 403).
 async fn owns_note(who: AuthContext, req: HttpRequest) -> Result<bool, AuthError> {
-    let (Some(db), Some(Ok(id))) = (
-        req.app_data::<web::Data<SqlitePool>>(),
-        req.match_info().get("id").map(str::parse::<i64>),
-    ) else {
+    let Some(db) = req.app_data::<web::Data<SqlitePool>>() else {
+        return Err(AuthError::Misconfigured(
+            "the notes pool is not registered: add .app_data(web::Data::new(pool))".into(),
+        ));
+    };
+    let Some(Ok(id)) = req.match_info().get("id").map(str::parse::<i64>) else {
         return Err(AuthError::NotFound("no such note".into()));
     };
     let owner: Option<i64> = sqlx::query_scalar("SELECT owner_id FROM notes WHERE id = ?")

@@ -201,12 +201,6 @@ fn settle<I: Incoming + ?Sized>(
     found: Result<(AuthContext, Origin), AuthError>,
     session: Option<&SessionView>,
 ) -> Result<AuthContext, AuthError> {
-    // The common request: a header credential (or none) on a route without the session.
-    let found = match (found, session) {
-        (Ok((ctx, Origin::Header)), None) => return Ok(ctx),
-        (Err(e), None) => return Err(e),
-        (found, _) => found,
-    };
     let from_session = matches!(found, Ok((_, Origin::Session)));
     let result = match found {
         Ok((ctx, Origin::Header)) => Ok(ctx),
